@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL (15+) from the OS packages, on 127.0.0.1, for development and tests.
+#
+#   scripts/postgres.sh start [--test]   start (or reuse) the cluster; prints its connection string on stdout
+#   scripts/postgres.sh stop  [--test]   stop it
+#   scripts/postgres.sh status [--test]  exit 0 when it accepts connections
+#
+# The app's cluster lives in .data/postgres on port 55432 and is kept between runs. --test selects a
+# separate cluster in .data/postgres-test on port 55433, tuned for speed (fsync off): tests never touch
+# the app's data. Run as root, it installs the postgresql package when no server is found and runs the
+# server as the unprivileged 'postgres' user (PostgreSQL refuses to run as root).
+set -euo pipefail
+
+cmd=${1:-start}
+profile=app
+[[ ${2:-} == --test ]] && profile=test
+
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ $profile == test ]]; then
+  port=${SEGMENTER_TEST_PG_PORT:-55433}
+  data=${SEGMENTER_TEST_PG_DATA:-$root/.data/postgres-test}
+  tuning=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300)
+else
+  port=${SEGMENTER_PG_PORT:-55432}
+  data=${SEGMENTER_PG_DATA:-$root/.data/postgres}
+  tuning=(-c synchronous_commit=off -c max_connections=200)
+fi
+database=segmenter
+
+log() { echo "postgres.sh: $*" >&2; }
+
+find_bin_dir() {
+  local dir
+  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
+    [[ -x $dir/pg_ctl ]] && { echo "$dir"; return; }
+  done
+  command -v pg_ctl >/dev/null 2>&1 && dirname "$(command -v pg_ctl)"
+}
+
+bin=$(find_bin_dir || true)
+if [[ -z $bin ]]; then
+  if [[ $cmd != start ]]; then log "no PostgreSQL server binaries found"; exit 1; fi
+  if [[ $(id -u) -ne 0 ]]; then
+    log "no PostgreSQL server binaries found; install the 'postgresql' package (15 or newer)"
+    exit 1
+  fi
+  log "installing the postgresql package"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
+  bin=$(find_bin_dir)
+fi
+
+version=$("$bin/postgres" --version | grep -oE '[0-9]+' | head -n 1)
+if (( version < 15 )); then log "PostgreSQL $version found; Segmenter needs 15 or newer"; exit 1; fi
+
+# The server must not run as root: as root, run it as 'postgres' (created when missing).
+as_server() { "$@"; }
+if [[ $(id -u) -eq 0 ]]; then
+  id postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+  as_server() { runuser -u postgres -- "$@"; }
+  # The server user must be able to reach the data folder; under a private home it cannot, so the
+  # cluster then lives under /var/tmp, keyed by the checkout's path, and .data keeps a link to it.
+  mkdir -p "$(dirname "$data")"
+  if ! runuser -u postgres -- test -x "$(dirname "$data")"; then
+    outside=/var/tmp/segmenter-$(echo "$data" | cksum | cut -d' ' -f1)
+    mkdir -p "$outside"
+    [[ -L $data ]] || ln -s "$outside" "$data"
+    data=$outside
+  fi
+fi
+
+connection_string="Host=127.0.0.1;Port=$port;Database=$database;Username=postgres"
+accepts() { "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres -U postgres; }
+running() { as_server "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
+
+case $cmd in
+  start)
+    if ! [[ -f $data/PG_VERSION ]]; then
+      log "initialising a new cluster in $data"
+      mkdir -p "$data"
+      [[ $(id -u) -eq 0 ]] && chown postgres:postgres "$data"
+      chmod 700 "$data"
+      as_server "$bin/initdb" -D "$data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+    fi
+    if ! running; then
+      accepts && { log "port $port is taken by another server"; exit 1; }
+      log "starting PostgreSQL $version on 127.0.0.1:$port"
+      as_server "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
+        -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' ${tuning[*]}" start >/dev/null
+    fi
+    for _ in $(seq 1 60); do accepts && break; sleep 0.5; done
+    accepts || { log "PostgreSQL did not accept connections; see $data/server.log"; exit 1; }
+    if [[ -z $("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$database'" 2>/dev/null || true) ]]; then
+      "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres "$database"
+    fi
+    echo "$connection_string"
+    ;;
+  stop)
+    if running; then
+      as_server "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+      log "stopped"
+    fi
+    ;;
+  status)
+    accepts
+    ;;
+  *)
+    log "usage: $0 start|stop|status [--test]"
+    exit 2
+    ;;
+esac

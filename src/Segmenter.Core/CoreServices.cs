@@ -1,0 +1,34 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Segmenter.Core.Data;
+using Segmenter.Core.Demo;
+using Segmenter.Core.Identity;
+using Segmenter.Core.Tenancy;
+
+namespace Segmenter.Core;
+
+public static class CoreServices
+{
+    /// <summary>Everything Segmenter.Core needs, for the web host, jobs and tools alike.</summary>
+    public static IServiceCollection AddSegmenterCore(this IServiceCollection services, string connectionString)
+    {
+        services.AddSingleton(TimeProvider.System);
+        services.AddScoped<TenantContext>();
+        services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TenantContext>());
+
+        // Scoped, so each context is built with the tenant of the scope (request, circuit or job) asking for it.
+        services.AddDbContextFactory<SegmenterDbContext>(
+            options => SegmenterDbContext.Configure(options, connectionString), ServiceLifetime.Scoped);
+
+        services.AddIdentityCore<SegmenterUser>(identity =>
+            {
+                identity.User.RequireUniqueEmail = true;
+                identity.Password.RequiredLength = 10;
+                identity.Lockout.MaxFailedAccessAttempts = 5;
+            })
+            .AddEntityFrameworkStores<SegmenterDbContext>();
+
+        services.AddScoped<DemoSeeder>();
+        return services;
+    }
+}

@@ -1,0 +1,47 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using Segmenter.Core.Contacts;
+
+namespace Segmenter.Core.Data.Configurations;
+
+internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
+{
+    public void Configure(EntityTypeBuilder<Contact> builder)
+    {
+        builder.ToTable("contacts", t => t.HasCheckConstraint("ck_contacts_status", Sql.OneOf("status", ContactStatus.All)));
+        builder.HasKey(c => new { c.TenantId, c.Id });
+
+        builder.Property(c => c.EmailNormalized).HasComputedColumnSql("lower(email)", stored: true);
+        builder.HasIndex(c => new { c.TenantId, c.EmailNormalized }).IsUnique();
+
+        builder.Property(c => c.Status).HasDefaultValue(ContactStatus.Subscribed);
+        builder.Property(c => c.Birthday).HasColumnType("date");
+        builder.Property(c => c.CreatedAt).HasDefaultValueSql(Sql.Now);
+        builder.Property(c => c.UpdatedAt).HasDefaultValueSql(Sql.Now);
+        builder.Property(c => c.Tags).HasDefaultValueSql("'{}'::text[]");
+        builder.Property(c => c.Attributes).HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
+
+        // jsonb_ops (not jsonb_path_ops): the rule translator needs key existence (?) as well as containment (@>).
+        builder.HasIndex(c => new { c.TenantId, c.Attributes }).HasMethod("gin");
+        builder.HasIndex(c => new { c.TenantId, c.Tags }).HasMethod("gin");
+
+        builder.HasMany(c => c.Events).WithOne()
+            .HasForeignKey(e => new { e.TenantId, e.ContactId })
+            .OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(c => c.Memberships).WithOne()
+            .HasForeignKey(m => new { m.TenantId, m.ContactId })
+            .OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ContactEventConfiguration : IEntityTypeConfiguration<ContactEvent>
+{
+    public void Configure(EntityTypeBuilder<ContactEvent> builder)
+    {
+        builder.ToTable("contact_events");
+        builder.HasKey(e => new { e.TenantId, e.Id });
+        builder.Property(e => e.Properties).HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
+        // Event conditions ask "this contact's events of this type since T".
+        builder.HasIndex(e => new { e.TenantId, e.ContactId, e.Type, e.OccurredAt });
+    }
+}

@@ -1,0 +1,149 @@
+using System.Linq.Expressions;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.ApiKeys;
+using Segmenter.Core.Campaigns;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Fields;
+using Segmenter.Core.Identity;
+using Segmenter.Core.Segments;
+using Segmenter.Core.Tenancy;
+
+namespace Segmenter.Core.Data;
+
+/// <summary>
+/// The one EF Core context of Segmenter. Every tenant-owned entity is scoped twice: a named query filter
+/// (<see cref="TenantFilter"/>) on reads, and a check in <c>SaveChanges</c> that refuses any write whose
+/// tenant is missing or is not the current one.
+/// </summary>
+/// <remarks>
+/// Migrations live in <c>Data/Migrations</c>; add one from the repository root with
+/// <c>dotnet ef migrations add NAME --project src/Segmenter.Core --output-dir Data/Migrations</c>
+/// (the design-time factory below needs no database).
+/// </remarks>
+public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> options, ITenantContext tenant)
+    : IdentityUserContext<SegmenterUser, Guid>(options)
+{
+    /// <summary>The name of the tenant query filter, for the rare cross-tenant query that must ignore it.</summary>
+    public const string TenantFilter = "tenant";
+
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+
+    public DbSet<TenantUser> TenantUsers => Set<TenantUser>();
+
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+
+    public DbSet<Contact> Contacts => Set<Contact>();
+
+    public DbSet<ContactEvent> ContactEvents => Set<ContactEvent>();
+
+    public DbSet<FieldDefinition> FieldDefinitions => Set<FieldDefinition>();
+
+    public DbSet<Segment> Segments => Set<Segment>();
+
+    public DbSet<SegmentMember> SegmentMembers => Set<SegmentMember>();
+
+    public DbSet<SegmentMembershipChange> SegmentMembershipChanges => Set<SegmentMembershipChange>();
+
+    public DbSet<SegmentSizeHistory> SegmentSizeHistory => Set<SegmentSizeHistory>();
+
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+
+    public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
+
+    /// <summary>Read by the query filters on every query, so a context follows its scope's tenant.</summary>
+    internal Guid? CurrentTenantId => tenant.TenantId;
+
+    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+        options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
+            .UseSnakeCaseNamingConvention();
+
+    public override int SaveChanges(bool acceptAllChangesOnSuccess)
+    {
+        GuardTenantWrites();
+        return base.SaveChanges(acceptAllChangesOnSuccess);
+    }
+
+    public override Task<int> SaveChangesAsync(bool acceptAllChangesOnSuccess, CancellationToken cancellationToken = default)
+    {
+        GuardTenantWrites();
+        return base.SaveChangesAsync(acceptAllChangesOnSuccess, cancellationToken);
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        builder.Entity<SegmenterUser>().ToTable("users");
+        builder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+
+        // GIN indexes that start with tenant_id need btree_gin's operator classes for uuid.
+        builder.HasPostgresExtension("btree_gin");
+        builder.ApplyConfigurationsFromAssembly(typeof(SegmenterDbContext).Assembly);
+
+        foreach (var entity in builder.Model.GetEntityTypes()
+                     .Where(e => typeof(ITenantOwned).IsAssignableFrom(e.ClrType)))
+        {
+            builder.Entity(entity.ClrType)
+                .HasOne(typeof(Tenant))
+                .WithMany()
+                .HasForeignKey(nameof(ITenantOwned.TenantId))
+                .OnDelete(DeleteBehavior.Cascade);
+            builder.Entity(entity.ClrType).HasQueryFilter(TenantFilter, TenantFilterFor(entity.ClrType, nameof(ITenantOwned.TenantId)));
+        }
+
+        builder.Entity<Tenant>().HasQueryFilter(TenantFilter, TenantFilterFor(typeof(Tenant), nameof(Tenant.Id)));
+    }
+
+    /// <summary><c>e => e.{column} == CurrentTenantId</c>; EF re-reads <see cref="CurrentTenantId"/> from the running context.</summary>
+    private LambdaExpression TenantFilterFor(Type clrType, string tenantProperty)
+    {
+        var entity = Expression.Parameter(clrType, "e");
+        var rowTenant = Expression.Convert(Expression.Property(entity, tenantProperty), typeof(Guid?));
+        var currentTenant = Expression.Property(Expression.Constant(this), nameof(CurrentTenantId));
+        return Expression.Lambda(Expression.Equal(rowTenant, currentTenant), entity);
+    }
+
+    private void GuardTenantWrites()
+    {
+        ChangeTracker.DetectChanges();
+        foreach (var entry in ChangeTracker.Entries())
+        {
+            if (entry.State is not (EntityState.Added or EntityState.Modified or EntityState.Deleted))
+            {
+                continue;
+            }
+
+            var rowTenant = entry.Entity switch
+            {
+                ITenantOwned owned => owned.TenantId,
+                // Provisioning adds tenants before any tenant is current; changing one needs it to be current.
+                Tenant t when entry.State != EntityState.Added => t.Id,
+                _ => (Guid?)null,
+            };
+            if (rowTenant is not { } rowTenantId)
+            {
+                continue;
+            }
+
+            var what = $"{entry.State} {entry.Metadata.DisplayName()}";
+            if (rowTenantId == Guid.Empty)
+            {
+                throw new TenantIsolationException($"{what} has no tenant_id.");
+            }
+
+            if (CurrentTenantId is not { } current)
+            {
+                throw new TenantIsolationException($"{what} for tenant {rowTenantId} outside of any tenant context.");
+            }
+
+            if (rowTenantId != current)
+            {
+                throw new TenantIsolationException($"{what} belongs to tenant {rowTenantId}, not to the current tenant {current}.");
+            }
+        }
+    }
+}

@@ -1,0 +1,16 @@
+namespace Segmenter.Core.Tenancy;
+
+public sealed class Tenant
+{
+    public Guid Id { get; init; } = Guid.CreateVersion7();
+
+    public required string Name { get; set; }
+
+    /// <summary>Unique, URL-safe short name (<c>demo</c>).</summary>
+    public required string Slug { get; set; }
+
+    /// <summary>IANA time zone that "today" and every calendar rule is evaluated in.</summary>
+    public string TimeZone { get; set; } = "UTC";
+
+    public DateTimeOffset CreatedAt { get; init; }
+}

@@ -1,0 +1,34 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+
+namespace Segmenter.Web.Jobs;
+
+internal static class JobsSetup
+{
+    public static WebApplicationBuilder AddSegmenterJobs(this WebApplicationBuilder builder)
+    {
+        var connectionString = builder.Configuration.GetConnectionString("Segmenter")!;
+        builder.Services.AddHangfire(hangfire => hangfire
+            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+            .UseSimpleAssemblyNameTypeSerializer()
+            .UseRecommendedSerializerSettings()
+            .UsePostgreSqlStorage(
+                storage => storage.UseNpgsqlConnection(connectionString),
+                new PostgreSqlStorageOptions
+                {
+                    SchemaName = "hangfire",
+                    PrepareSchemaIfNecessary = true,
+                    // A job keeps its lease while it runs, however long; a crashed worker's job is picked up again.
+                    UseSlidingInvisibilityTimeout = true,
+                }));
+        builder.Services.AddHangfireServer(server => server.WorkerCount = builder.Configuration.GetValue("Segmenter:Jobs:Workers", Environment.ProcessorCount * 2));
+        return builder;
+    }
+
+    /// <summary>The dashboard at /hangfire; Hangfire's default filter admits local requests only until sign-in exists.</summary>
+    public static WebApplication MapSegmenterJobsDashboard(this WebApplication app)
+    {
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DisplayStorageConnectionString = false });
+        return app;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using Segmenter.Core.Tenancy;
+using Segmenter.IntegrationTests.Infrastructure;
+
+namespace Segmenter.IntegrationTests.Data;
+
+public sealed class MigrationsShould
+{
+    [Fact]
+    public async Task Build_the_whole_schema_on_an_empty_database()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var connectionString = await PostgresServer.CreateEmptyDatabaseAsync(ct);
+        try
+        {
+            await using (var db = PostgresServer.CreateContext(connectionString, new TenantContext()))
+            {
+                await db.Database.MigrateAsync(ct);
+                // A second run finds nothing to do.
+                await db.Database.MigrateAsync(ct);
+                Assert.Empty(await db.Database.GetPendingMigrationsAsync(ct));
+
+                var expected = db.Model.GetEntityTypes().Select(e => e.GetTableName()!).Order().ToList();
+                Assert.Equal(expected, await QueryAsync(connectionString, "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE '\\_\\_%' ORDER BY table_name"));
+            }
+
+            Assert.Equal(["btree_gin"], await QueryAsync(connectionString, "SELECT extname FROM pg_extension WHERE extname = 'btree_gin'"));
+            var ginIndexes = await QueryAsync(connectionString, "SELECT indexname FROM pg_indexes WHERE tablename = 'contacts' AND indexdef LIKE '%USING gin%' ORDER BY indexname");
+            Assert.Equal(["ix_contacts_tenant_id_attributes", "ix_contacts_tenant_id_tags"], ginIndexes);
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(connectionString);
+        }
+    }
+
+    [Fact]
+    public void Cover_every_change_to_the_model()
+    {
+        using var db = PostgresServer.CreateContext("Host=unused", new TenantContext());
+
+        Assert.False(db.Database.HasPendingModelChanges(), "the model changed without a migration: run `dotnet ef migrations add`");
+    }
+
+    private static async Task<List<string>> QueryAsync(string connectionString, string sql)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        var rows = new List<string>();
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            rows.Add(reader.GetString(0));
+        }
+
+        return rows;
+    }
+}
