@@ -124,6 +124,7 @@ public static class PostgresServer
 
                     NpgsqlConnection.ClearAllPools();
                     await ExecuteAsync(server, $"ALTER DATABASE {building} RENAME TO {template}", cancellationToken);
+                    await DropStaleTemplatesAsync(server, template, cancellationToken);
                 }
             }
             finally
@@ -137,6 +138,26 @@ public static class PostgresServer
         finally
         {
             TemplateLock.Release();
+        }
+    }
+
+    /// <summary>Templates of earlier migration sets are dead weight once a newer one exists.</summary>
+    private static async Task DropStaleTemplatesAsync(NpgsqlConnection server, string current, CancellationToken cancellationToken)
+    {
+        var stale = new List<string>();
+        await using (var find = new NpgsqlCommand("SELECT datname FROM pg_database WHERE datname ~ '^template_[0-9]{14}_' AND datname <> @current", server))
+        {
+            find.Parameters.AddWithValue("current", current);
+            await using var reader = await find.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                stale.Add(reader.GetString(0));
+            }
+        }
+
+        foreach (var name in stale)
+        {
+            await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {name} WITH (FORCE)", cancellationToken);
         }
     }
 

@@ -11,6 +11,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.ToTable("tenants");
         builder.HasKey(t => t.Id);
         builder.HasIndex(t => t.Slug).IsUnique();
+        builder.Property(t => t.TimeZone).HasDefaultValue("UTC");
         builder.Property(t => t.CreatedAt).HasDefaultValueSql(Sql.Now);
     }
 }

@@ -719,7 +719,9 @@ namespace Segmenter.Core.Data.Migrations
 
                     b.Property<string>("TimeZone")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("text")
+                        .HasDefaultValue("UTC")
                         .HasColumnName("time_zone");
 
                     b.HasKey("Id")

@@ -14,7 +14,7 @@ using Segmenter.Core.Data;
 namespace Segmenter.Core.Data.Migrations
 {
     [DbContext(typeof(SegmenterDbContext))]
-    [Migration("20261124152121_Initial")]
+    [Migration("20261124153554_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
@@ -722,7 +722,9 @@ namespace Segmenter.Core.Data.Migrations
 
                     b.Property<string>("TimeZone")
                         .IsRequired()
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("text")
+                        .HasDefaultValue("UTC")
                         .HasColumnName("time_zone");
 
                     b.HasKey("Id")

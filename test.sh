@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds Segmenter and runs every test against a real PostgreSQL, then prints one line: "N passed, N failed".
+# Uses SEGMENTER_TEST_DB when set; otherwise starts (and afterwards stops) the throwaway test cluster of
+# scripts/postgres.sh. Extra arguments go to `dotnet test` (e.g. --project tests/Segmenter.UnitTests).
+# Exits non-zero when a test failed, when the build failed, or when no test ran.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+started_postgres=false
+if [[ -z ${SEGMENTER_TEST_DB:-} ]]; then
+  scripts/postgres.sh status --test 2>/dev/null || started_postgres=true
+  SEGMENTER_TEST_DB=$(scripts/postgres.sh start --test)
+  export SEGMENTER_TEST_DB
+fi
+stop_postgres() { if $started_postgres; then scripts/postgres.sh stop --test || true; fi; }
+trap stop_postgres EXIT
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build Segmenter.sln -warnaserror -nologo -clp:ErrorsOnly
+
+results=$PWD/TestResults
+rm -rf "$results"
+status=0
+dotnet test --no-build --results-directory "$results" --report-xunit-trx "$@" || status=$?
+
+counter() { # sums one attribute of the <Counters> element over every TRX report
+  local total=0 n file
+  for file in "$results"/*.trx; do
+    [[ -f $file ]] || continue
+    n=$(grep -o "<Counters [^>]*>" "$file" | grep -oE " $1=\"[0-9]+\"" | grep -oE "[0-9]+" || echo 0)
+    total=$((total + n))
+  done
+  echo "$total"
+}
+passed=$(counter passed)
+failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
+skipped=$(counter notExecuted)
+
+summary="$passed passed, $failed failed"
+(( skipped > 0 )) && summary="$summary, $skipped skipped"
+echo
+echo "$summary"
+if (( failed > 0 || status != 0 )); then exit 1; fi
+if (( passed == 0 )); then echo "no test ran" >&2; exit 1; fi
