@@ -83,6 +83,7 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
         // GIN indexes that start with tenant_id need btree_gin's operator classes for uuid.
         builder.HasPostgresExtension("btree_gin");
         builder.ApplyConfigurationsFromAssembly(typeof(SegmenterDbContext).Assembly);
+        Rules.RuleSql.Register(builder);
 
         foreach (var entity in builder.Model.GetEntityTypes()
                      .Where(e => typeof(ITenantOwned).IsAssignableFrom(e.ClrType)))

@@ -1,0 +1,96 @@
+using System.Linq.Expressions;
+using System.Reflection;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace Segmenter.Core.Rules;
+
+/// <summary>
+/// The SQL functions rule translation calls, mapped as EF <c>DbFunction</c>s and created by the
+/// <c>RuleFunctions</c> migration. Each reads one key of a jsonb document as a typed value, and yields NULL
+/// (empty) when the stored JSON is of another type, so a stray value never turns a count into an error.
+/// All but <see cref="Timestamp"/> are IMMUTABLE, so they can back expression indexes.
+/// </summary>
+public static class RuleSql
+{
+    /// <summary><c>segmenter_number(j, k)</c>: the number at key k, or NULL.</summary>
+    public static decimal? Number(JsonDocument json, string key) => throw OnlyInSql();
+
+    /// <summary><c>segmenter_boolean(j, k)</c>: the boolean at key k, or NULL.</summary>
+    public static bool? Boolean(JsonDocument json, string key) => throw OnlyInSql();
+
+    /// <summary><c>segmenter_date(j, k)</c>: the "YYYY-MM-DD" string at key k as a date, or NULL.</summary>
+    public static DateOnly? Date(JsonDocument json, string key) => throw OnlyInSql();
+
+    /// <summary><c>segmenter_timestamp(j, k)</c>: the ISO-8601 instant string at key k, or NULL.</summary>
+    public static DateTimeOffset? Timestamp(JsonDocument json, string key) => throw OnlyInSql();
+
+    /// <summary><c>segmenter_local_date(t, zone)</c>: the calendar date of instant t in the IANA time zone.</summary>
+    public static DateOnly? LocalDate(DateTimeOffset? instant, string zone) => throw OnlyInSql();
+
+    /// <summary>The functions' SQL, for the migration that creates them.</summary>
+    public const string CreateFunctions = """
+        CREATE OR REPLACE FUNCTION segmenter_number(j jsonb, k text) RETURNS numeric
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'number' THEN (j ->> k)::numeric END $$;
+
+        CREATE OR REPLACE FUNCTION segmenter_boolean(j jsonb, k text) RETURNS boolean
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'boolean' THEN (j -> k)::boolean END $$;
+
+        CREATE OR REPLACE FUNCTION segmenter_date(j jsonb, k text) RETURNS date
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'string' AND (j ->> k) ~ '^\d{4}-\d{2}-\d{2}$'
+                 THEN make_date(left(j ->> k, 4)::int, substr(j ->> k, 6, 2)::int, substr(j ->> k, 9, 2)::int) END $$;
+
+        CREATE OR REPLACE FUNCTION segmenter_timestamp(j jsonb, k text) RETURNS timestamptz
+            LANGUAGE sql STABLE PARALLEL SAFE
+            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'string' AND (j ->> k) ~ '^\d{4}-\d{2}-\d{2}T'
+                 THEN (j ->> k)::timestamptz END $$;
+
+        CREATE OR REPLACE FUNCTION segmenter_local_date(t timestamptz, zone text) RETURNS date
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT (t AT TIME ZONE zone)::date $$;
+        """;
+
+    public const string DropFunctions = """
+        DROP FUNCTION IF EXISTS segmenter_number(jsonb, text);
+        DROP FUNCTION IF EXISTS segmenter_boolean(jsonb, text);
+        DROP FUNCTION IF EXISTS segmenter_date(jsonb, text);
+        DROP FUNCTION IF EXISTS segmenter_timestamp(jsonb, text);
+        DROP FUNCTION IF EXISTS segmenter_local_date(timestamptz, text);
+        """;
+
+    internal static void Register(ModelBuilder builder)
+    {
+        builder.HasDbFunction(Method(nameof(Number))).HasName("segmenter_number");
+        builder.HasDbFunction(Method(nameof(Boolean))).HasName("segmenter_boolean");
+        builder.HasDbFunction(Method(nameof(Date))).HasName("segmenter_date");
+        builder.HasDbFunction(Method(nameof(Timestamp))).HasName("segmenter_timestamp");
+        builder.HasDbFunction(Method(nameof(LocalDate))).HasName("segmenter_local_date");
+    }
+
+    /// <summary>Reads key <paramref name="key"/> of a jsonb document as a value of a rule type (see <see cref="FieldCatalog.Access"/>).</summary>
+    internal static Expression Read(Expression json, string key, string type)
+    {
+        var keyConstant = Expression.Constant(key);
+        return type switch
+        {
+            RuleOperators.Types.Number => Expression.Call(Method(nameof(Number)), json, keyConstant),
+            RuleOperators.Types.Boolean => Expression.Call(Method(nameof(Boolean)), json, keyConstant),
+            RuleOperators.Types.Date => Expression.Call(Method(nameof(Date)), json, keyConstant),
+            RuleOperators.Types.DateTime => Expression.Call(Method(nameof(Timestamp)), json, keyConstant),
+            // json ->> 'key': text of whatever is stored there, NULL when missing or JSON null.
+            _ => Expression.Call(
+                Expression.Call(
+                    Expression.Property(json, nameof(JsonDocument.RootElement)),
+                    typeof(JsonElement).GetMethod(nameof(JsonElement.GetProperty), [typeof(string)])!,
+                    keyConstant),
+                typeof(JsonElement).GetMethod(nameof(JsonElement.GetString))!),
+        };
+    }
+
+    private static MethodInfo Method(string name) => typeof(RuleSql).GetMethod(name, BindingFlags.Public | BindingFlags.Static)!;
+
+    private static NotSupportedException OnlyInSql() => new("This method is translated to SQL by EF Core; it cannot run in .NET.");
+}
