@@ -1,0 +1,409 @@
+using System.Linq.Expressions;
+using System.Text.Json;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Segments;
+using static Segmenter.Core.Rules.RuleOperators;
+
+// The lambdas below are expression trees for SQL: string.ToLower() is PostgreSQL's lower(), and neither
+// the culture-taking overloads nor the StringComparison ones translate.
+#pragma warning disable CA1304, CA1311, CA1862
+
+namespace Segmenter.Core.Rules;
+
+/// <summary>
+/// Compiles a validated rule tree to one <c>Expression&lt;Func&lt;Contact, bool&gt;&gt;</c> that EF Core turns into a
+/// single parameterised SQL predicate (DESIGN section 4). Each operator family is a typed lambda over the
+/// field's value (<c>Text</c>, <c>Number</c>, <c>Date</c>, <c>Instant</c>, <c>Boolean</c>, <c>Tags</c>), spliced onto the catalog's access to the field. Values are
+/// captured variables, which EF sends as parameters; only field keys, checked by the catalog, appear in SQL.
+/// </summary>
+/// <remarks>
+/// The empty-value rule is built in one place: every positive operator first requires a value
+/// (<c>x != null &amp;&amp; …</c>), and <c>not_equals</c>, <c>not_contains</c>, <c>not_in</c> are <c>NOT</c> of their twin,
+/// so they match empty values.
+/// </remarks>
+public static class RuleTranslator
+{
+    public static Expression<Func<Contact, bool>> Translate(RuleGroup definition, RuleEnvironment environment) =>
+        TranslateNode(definition, environment);
+
+    /// <summary>One node alone (a condition or a sub-group), for per-rule counts and explain.</summary>
+    public static Expression<Func<Contact, bool>> TranslateNode(RuleNode node, RuleEnvironment environment)
+    {
+        var contact = Expression.Parameter(typeof(Contact), "c");
+        return Expression.Lambda<Func<Contact, bool>>(new Builder(environment).Node(node, contact), contact);
+    }
+
+    private sealed class Builder(RuleEnvironment environment)
+    {
+        public Expression Node(RuleNode node, ParameterExpression contact) => node switch
+        {
+            RuleGroup group => Group(group, contact),
+            FieldCondition field => Field(field, contact),
+            EventCondition e => Event(e, contact),
+            MembershipCondition m => Apply(Membership(m), contact),
+            _ => throw new ArgumentException($"Unknown rule node {node.GetType().Name}.", nameof(node)),
+        };
+
+        private Expression Group(RuleGroup group, ParameterExpression contact)
+        {
+            var rules = group.Rules.Select(rule => Node(rule, contact));
+            var combined = group.Logic == RuleGroup.Or ? rules.Aggregate(Expression.OrElse) : rules.Aggregate(Expression.AndAlso);
+            return group.Negate ? Expression.Not(combined) : combined;
+        }
+
+        private Expression Field(FieldCondition condition, ParameterExpression contact)
+        {
+            var field = environment.Catalog.Find(condition.Field)
+                ?? throw new ArgumentException($"Unknown field '{condition.Field}'.", nameof(condition));
+            if (field.Key == FieldCatalog.Today)
+            {
+                // "today" is no column: the answer is the same for every contact, so it is decided here.
+                return Expression.Constant(Test(Date, condition.Operator, condition.Value).Compile()(environment.Today));
+            }
+
+            var value = FieldCatalog.Access(field, contact);
+            return field.Type switch
+            {
+                Types.Text or Types.Choice => Apply(Test(Text, condition.Operator, condition.Value), value),
+                Types.Number => Apply(Test(Number, condition.Operator, condition.Value), value),
+                Types.Date => Apply(Test(Date, condition.Operator, condition.Value), value),
+                Types.DateTime => Apply(Test(Instant, condition.Operator, condition.Value), value),
+                Types.Boolean => Apply(Test(Boolean, condition.Operator, condition.Value), value),
+                Types.Tags => Apply(Test(Tags, condition.Operator, condition.Value), value),
+                _ => throw new ArgumentException($"Field '{field.Key}' has an unknown type '{field.Type}'.", nameof(condition)),
+            };
+        }
+
+        /// <summary>
+        /// The one place negatives are made: <c>not_equals</c>, <c>not_contains</c>, <c>not_in</c> and <c>is_empty</c>
+        /// are NOT of <c>equals</c>, <c>contains</c>, <c>in</c> and <c>is_not_empty</c>, so they match empty values.
+        /// </summary>
+        private static Expression<Func<T, bool>> Test<T>(Func<string, JsonElement?, Expression<Func<T, bool>>> positive, string op, JsonElement? value)
+        {
+            var (twin, negated) = Positive(op);
+            return negated ? Not(positive(twin, value)) : positive(twin, value);
+        }
+
+        private static (string Operator, bool Negated) Positive(string op) => op switch
+        {
+            NotEquals => (EqualsTo, true),
+            NotContains => (Contains, true),
+            NotIn => (In, true),
+            IsEmpty => (IsNotEmpty, true),
+            _ => (op, false),
+        };
+
+        /// <summary>Text and choice: case-insensitive, literal (no wildcards); empty is NULL or "".</summary>
+        private static Expression<Func<string?, bool>> Text(string op, JsonElement? value)
+        {
+            if (op == IsNotEmpty)
+            {
+                return x => x != null && x != "";
+            }
+
+            if (op == In)
+            {
+                var list = value!.Value.EnumerateArray().Select(e => e.GetString()!.ToLowerInvariant()).Distinct().ToList();
+                return x => x != null && list.Contains(x.ToLower());
+            }
+
+            var v = value!.Value.GetString()!.ToLowerInvariant();
+            return op switch
+            {
+                EqualsTo => x => x != null && x.ToLower() == v,
+                Contains => x => x != null && x.ToLower().Contains(v),
+                StartsWith => x => x != null && x.ToLower().StartsWith(v),
+                EndsWith => x => x != null && x.ToLower().EndsWith(v),
+                _ => throw Unsupported(op, Types.Text),
+            };
+        }
+
+        private static Expression<Func<decimal?, bool>> Number(string op, JsonElement? value) =>
+            op == IsNotEmpty ? x => x != null : Present(Compare(op, value));
+
+        /// <summary>The number comparisons on a value that is there.</summary>
+        private static Expression<Func<decimal, bool>> Compare(string op, JsonElement? value)
+        {
+            switch (op)
+            {
+                case In:
+                    var list = value!.Value.EnumerateArray().Select(e => e.GetDecimal()).Distinct().ToList();
+                    return x => list.Contains(x);
+                case Between:
+                    var (low, high) = (value!.Value[0].GetDecimal(), value.Value[1].GetDecimal());
+                    return x => x >= low && x <= high;
+            }
+
+            var v = value!.Value.GetDecimal();
+            return op switch
+            {
+                EqualsTo => x => x == v,
+                GreaterThan => x => x > v,
+                GreaterThanOrEqual => x => x >= v,
+                LessThan => x => x < v,
+                LessThanOrEqual => x => x <= v,
+                _ => throw Unsupported(op, Types.Number),
+            };
+        }
+
+        /// <summary>Dates compare calendar days; "today" is now's date in the tenant's time zone.</summary>
+        private Expression<Func<DateOnly?, bool>> Date(string op, JsonElement? value)
+        {
+            var today = environment.Today;
+            switch (op)
+            {
+                case IsNotEmpty:
+                    return x => x != null;
+                case Between:
+                    var (from, to) = (Day(value!.Value[0]), Day(value.Value[1]));
+                    return x => x != null && x >= from && x <= to;
+                case WithinDays:
+                    var (earliest, end) = (today.AddDays(-Days(value)), today);
+                    return x => x != null && x >= earliest && x <= end;
+                case MoreThanDaysAgo:
+                    var before = today.AddDays(-Days(value));
+                    return x => x != null && x < before;
+                case WithinNextDays:
+                    var (start, latest) = (today, today.AddDays(Days(value)));
+                    return x => x != null && x >= start && x <= latest;
+                case AnniversaryToday:
+                    var (month, day) = (today.Month, today.Day);
+                    if (month == 2 && day == 28 && !DateTime.IsLeapYear(today.Year))
+                    {
+                        return x => x != null && x.Value.Month == 2 && (x.Value.Day == 28 || x.Value.Day == 29);
+                    }
+
+                    return x => x != null && x.Value.Month == month && x.Value.Day == day;
+                case MonthEquals:
+                    var m = value!.Value.ValueKind == JsonValueKind.String ? today.Month : value.Value.GetInt32();
+                    return x => x != null && x.Value.Month == m;
+                case MonthIn:
+                    var months = value!.Value.EnumerateArray().Select(e => e.GetInt32()).Distinct().ToList();
+                    return x => x != null && months.Contains(x.Value.Month);
+            }
+
+            var d = Day(value!.Value);
+            return op switch
+            {
+                EqualsTo => x => x != null && x == d,
+                Before => x => x != null && x < d,
+                After => x => x != null && x > d,
+                _ => throw Unsupported(op, Types.Date),
+            };
+        }
+
+        /// <summary>
+        /// Datetimes: a day is the span of that calendar date in the tenant's time zone, so comparisons stay
+        /// sargable instant ranges; day-in-window rules count 24-hour periods back and forth from now.
+        /// </summary>
+        private Expression<Func<DateTimeOffset?, bool>> Instant(string op, JsonElement? value)
+        {
+            var now = environment.Now.ToUniversalTime();
+            switch (op)
+            {
+                case IsNotEmpty:
+                    return v => v != null;
+                case EqualsTo:
+                    var (dayStart, dayEnd) = (environment.StartOf(Day(value!.Value)), environment.StartOf(Day(value.Value).AddDays(1)));
+                    return v => v != null && v >= dayStart && v < dayEnd;
+                case Before when IsInstant(value!.Value):
+                    var beforeInstant = ParseInstant(value.Value);
+                    return v => v != null && v < beforeInstant;
+                case Before:
+                    var firstOfDay = environment.StartOf(Day(value.Value));
+                    return v => v != null && v < firstOfDay;
+                case After when IsInstant(value!.Value):
+                    var afterInstant = ParseInstant(value.Value);
+                    return v => v != null && v > afterInstant;
+                case After:
+                    var nextDay = environment.StartOf(Day(value.Value).AddDays(1));
+                    return v => v != null && v >= nextDay;
+                case Between:
+                    var (from, to) = (environment.StartOf(Day(value!.Value[0])), environment.StartOf(Day(value.Value[1]).AddDays(1)));
+                    return v => v != null && v >= from && v < to;
+                case WithinDays:
+                    var (since, until) = (now.AddDays(-Days(value)), now);
+                    return v => v != null && v >= since && v <= until;
+                case MoreThanDaysAgo:
+                    var cutoff = now.AddDays(-Days(value));
+                    return v => v != null && v < cutoff;
+                case WithinNextDays:
+                    var (start, horizon) = (now, now.AddDays(Days(value)));
+                    return v => v != null && v >= start && v <= horizon;
+                case AnniversaryToday or MonthEquals or MonthIn:
+                    // Calendar parts of the instant's local date: the date rule over segmenter_local_date(v, zone).
+                    var zone = environment.TimeZone.Id;
+                    Expression<Func<DateTimeOffset?, DateOnly?>> localDate = v => RuleSql.LocalDate(v, zone);
+                    return Compose(Date(op, value), localDate);
+                default:
+                    throw Unsupported(op, Types.DateTime);
+            }
+        }
+
+        private static Expression<Func<bool?, bool>> Boolean(string op, JsonElement? value)
+        {
+            if (op == IsNotEmpty)
+            {
+                return x => x != null;
+            }
+
+            var b = op == EqualsTo ? value!.Value.GetBoolean() : throw Unsupported(op, Types.Boolean);
+            return x => x != null && x == b;
+        }
+
+        /// <summary>Tags: whole tags, case-insensitive; <c>contains</c> never means a substring of a tag.</summary>
+        private static Expression<Func<List<string>, bool>> Tags(string op, JsonElement? value)
+        {
+            if (op == IsNotEmpty)
+            {
+                return tags => tags.Count != 0;
+            }
+
+            if (op == Contains)
+            {
+                var tag = value!.Value.GetString()!.ToLowerInvariant();
+                return tags => tags.Any(t => t.ToLower() == tag);
+            }
+
+            var list = value!.Value.EnumerateArray().Select(e => e.GetString()!.ToLowerInvariant()).Distinct().ToList();
+            return op switch
+            {
+                ContainsAny => tags => tags.Any(t => list.Contains(t.ToLower())),
+                ContainsAll => tags => list.All(wanted => tags.Any(t => t.ToLower() == wanted)),
+                _ => throw Unsupported(op, Types.Tags),
+            };
+        }
+
+        /// <summary>
+        /// An aggregate over the contact's events of one type that happened by now (and within the window),
+        /// passing every filter, as a correlated subquery on <c>contact_events</c>. Count and sum are never
+        /// empty (0 without events), so they are compared directly. Avg, min, max, first_at and last_at are
+        /// empty without values, so their test runs inside the subquery, <c>EXISTS (… HAVING test)</c>, which is
+        /// false when empty and computes the aggregate once.
+        /// </summary>
+        private Expression Event(EventCondition condition, ParameterExpression contact)
+        {
+            var counted = EventFilter(condition);
+            var property = condition.Property ?? "";
+            Expression<Func<ContactEvent, decimal?>> amount = e => RuleSql.Number(e.Properties, property);
+            var (op, negated) = Positive(condition.Operator);
+            Expression test;
+            switch (condition.Aggregate)
+            {
+                case EventCondition.Count or EventCondition.Sum:
+                    Expression<Func<Contact, decimal>> total = condition.Aggregate == EventCondition.Count
+                        ? c => c.Events.AsQueryable().Count(counted)
+                        : c => c.Events.AsQueryable().Where(counted).Sum(amount) ?? 0m;
+                    test = op == IsNotEmpty ? Expression.Constant(true) : Apply(Compare(op, condition.Value), Inline(total, contact));
+                    break;
+                case EventCondition.FirstAt or EventCondition.LastAt:
+                    Expression<Func<IGrouping<Guid, ContactEvent>, DateTimeOffset?>> at = condition.Aggregate == EventCondition.FirstAt
+                        ? g => g.Min(e => (DateTimeOffset?)e.OccurredAt)
+                        : g => g.Max(e => (DateTimeOffset?)e.OccurredAt);
+                    test = Having(counted, Compose(Instant(op, condition.Value), at), contact);
+                    break;
+                default:
+                    Expression<Func<IGrouping<Guid, ContactEvent>, decimal?>> statistic = condition.Aggregate switch
+                    {
+                        EventCondition.Avg => g => g.Average(e => RuleSql.Number(e.Properties, property)),
+                        EventCondition.Min => g => g.Min(e => RuleSql.Number(e.Properties, property)),
+                        EventCondition.Max => g => g.Max(e => RuleSql.Number(e.Properties, property)),
+                        _ => throw new ArgumentException($"Unknown aggregate '{condition.Aggregate}'.", nameof(condition)),
+                    };
+                    test = Having(counted, Compose(Number(op, condition.Value), statistic), contact);
+                    break;
+            }
+
+            return negated ? Expression.Not(test) : test;
+        }
+
+        /// <summary><c>EXISTS (SELECT 1 FROM contact_events WHERE counted GROUP BY contact_id HAVING test)</c>.</summary>
+        private static Expression Having(
+            Expression<Func<ContactEvent, bool>> counted, Expression<Func<IGrouping<Guid, ContactEvent>, bool>> test, Expression contact)
+        {
+            Expression<Func<Contact, bool>> exists = c => c.Events.AsQueryable().Where(counted).GroupBy(e => e.ContactId).Any(test);
+            return Inline(exists, contact);
+        }
+
+        private Expression<Func<ContactEvent, bool>> EventFilter(EventCondition condition)
+        {
+            var (type, now) = (condition.Event, environment.Now.ToUniversalTime());
+            Expression<Func<ContactEvent, bool>> filter = e => e.Type == type && e.OccurredAt <= now;
+            if (condition.WithinDays is { } days)
+            {
+                var since = now.AddDays(-days);
+                filter = And(filter, e => e.OccurredAt >= since);
+            }
+
+            foreach (var where in condition.Where)
+            {
+                var isNumber = where.Value is { ValueKind: JsonValueKind.Number };
+                var e = Expression.Parameter(typeof(ContactEvent), "e");
+                var read = RuleSql.Read(Expression.Property(e, nameof(ContactEvent.Properties)), where.Property, isNumber ? Types.Number : Types.Text);
+                var test = isNumber ? Apply(Test(Number, where.Operator, where.Value), read) : Apply(Test(Text, where.Operator, where.Value), read);
+                filter = And(filter, Expression.Lambda<Func<ContactEvent, bool>>(test, e));
+            }
+
+            return filter;
+        }
+
+        /// <summary>Membership reads the other segment's materialised members with EXISTS, never its rules, never NOT IN.</summary>
+        private Expression<Func<Contact, bool>> Membership(MembershipCondition condition)
+        {
+            var segment = condition.Segment;
+            Expression<Func<SegmentMember, bool>> member = m => m.SegmentId == segment;
+            if (condition.EnteredWithinDays is { } days)
+            {
+                var since = environment.Now.ToUniversalTime().AddDays(-days);
+                member = And(member, m => m.EnteredAt >= since);
+            }
+
+            Expression<Func<Contact, bool>> isIn = c => c.Memberships.AsQueryable().Any(member);
+            return condition.Operator == NotIn ? Not(isIn) : isIn;
+        }
+
+        private static DateOnly Day(JsonElement value) =>
+            DateOnly.ParseExact(value.GetString()![..10], "yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
+
+        private static bool IsInstant(JsonElement value) => value.GetString()!.Length > 10;
+
+        private static int Days(JsonElement? value) => value!.Value.GetInt32();
+
+        private static DateTimeOffset ParseInstant(JsonElement value) =>
+            DateTimeOffset.Parse(value.GetString()!, System.Globalization.CultureInfo.InvariantCulture).ToUniversalTime();
+
+        private static ArgumentException Unsupported(string op, string type) =>
+            new($"'{op}' is not an operator for {type} values.", nameof(op));
+    }
+
+    /// <summary><paramref name="predicate"/> applied to <paramref name="value"/>: its parameter replaced by the expression.</summary>
+    private static Expression Apply<T>(Expression<Func<T, bool>> predicate, Expression value) =>
+        new Replace(predicate.Parameters[0], value).Visit(predicate.Body);
+
+    private static Expression Inline<TIn, TOut>(Expression<Func<TIn, TOut>> lambda, Expression argument) =>
+        new Replace(lambda.Parameters[0], argument).Visit(lambda.Body);
+
+    private static Expression<Func<TIn, bool>> Compose<TIn, TMid>(Expression<Func<TMid, bool>> predicate, Expression<Func<TIn, TMid>> selector) =>
+        Expression.Lambda<Func<TIn, bool>>(Apply(predicate, selector.Body), selector.Parameters);
+
+    /// <summary><c>x => x != null &amp;&amp; test(x.Value)</c>.</summary>
+    private static Expression<Func<T?, bool>> Present<T>(Expression<Func<T, bool>> test)
+        where T : struct
+    {
+        var x = Expression.Parameter(typeof(T?), "x");
+        return Expression.Lambda<Func<T?, bool>>(
+            Expression.AndAlso(Expression.NotEqual(x, Expression.Constant(null, typeof(T?))), Apply(test, Expression.Property(x, nameof(Nullable<int>.Value)))),
+            x);
+    }
+
+    private static Expression<Func<T, bool>> Not<T>(Expression<Func<T, bool>> predicate) =>
+        Expression.Lambda<Func<T, bool>>(Expression.Not(predicate.Body), predicate.Parameters);
+
+    private static Expression<Func<T, bool>> And<T>(Expression<Func<T, bool>> left, Expression<Func<T, bool>> right) =>
+        Expression.Lambda<Func<T, bool>>(Expression.AndAlso(left.Body, Apply(right, left.Parameters[0])), left.Parameters);
+
+    private sealed class Replace(ParameterExpression parameter, Expression replacement) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == parameter ? replacement : node;
+    }
+}
