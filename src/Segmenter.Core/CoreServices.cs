@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Segmenter.Core.Data;
 using Segmenter.Core.Demo;
 using Segmenter.Core.Identity;
+using Segmenter.Core.Rules;
 using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Core;
@@ -12,6 +13,8 @@ public static class CoreServices
     /// <summary>Everything Segmenter.Core needs, for the web host, jobs and tools alike.</summary>
     public static IServiceCollection AddSegmenterCore(this IServiceCollection services, string connectionString)
     {
+        services.AddOptions<RuleLimits>().BindConfiguration(RuleLimits.Section);
+        services.AddScoped<RuleQueries>();
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TenantContext>());

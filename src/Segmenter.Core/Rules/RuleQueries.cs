@@ -1,0 +1,152 @@
+using System.Linq.Expressions;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+
+namespace Segmenter.Core.Rules;
+
+/// <summary>One page of matching contacts in id order; <c>Next</c> is the cursor for the following page, null at the end.</summary>
+public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
+
+/// <summary>How many contacts one condition matches on its own (the builder shows it beside the rule).</summary>
+public sealed record NodeCount(string Path, int Count);
+
+/// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
+public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
+
+/// <summary>
+/// The questions every screen and endpoint asks of a definition, for the current tenant: is it valid, how
+/// many match, which ones, what does each rule match alone, and why is this contact in or out. Each one
+/// validates first (throwing <see cref="ValidationException"/> with JSON paths) and then runs one SQL
+/// predicate, evaluated in the tenant's time zone at the <see cref="TimeProvider"/>'s now.
+/// </summary>
+public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOptions<RuleLimits> limits)
+{
+    public async Task<RuleEnvironment> EnvironmentAsync(CancellationToken cancellationToken)
+    {
+        var timeZone = await db.Tenants.Select(t => t.TimeZone).SingleAsync(cancellationToken);
+        var fields = await db.FieldDefinitions.AsNoTracking().ToListAsync(cancellationToken);
+        return new RuleEnvironment(new FieldCatalog(fields), TimeZoneInfo.FindSystemTimeZoneById(timeZone), clock.GetUtcNow());
+    }
+
+    /// <param name="definition">The tree to check.</param>
+    /// <param name="segmentId">The segment the definition belongs to, so that a reference back to it is caught as a cycle.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public async Task<ValidationResult> ValidateAsync(RuleGroup definition, Guid? segmentId, CancellationToken cancellationToken)
+    {
+        var environment = await EnvironmentAsync(cancellationToken);
+        return await ValidateAsync(definition, segmentId, environment, cancellationToken);
+    }
+
+    public async Task<int> CountAsync(RuleGroup definition, CancellationToken cancellationToken) =>
+        await db.Contacts.CountAsync(await CompileAsync(definition, cancellationToken), cancellationToken);
+
+    public async Task<ContactPage> PageAsync(RuleGroup definition, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        var matches = db.Contacts.AsNoTracking().Where(await CompileAsync(definition, cancellationToken));
+        if (after is { } cursor)
+        {
+            matches = matches.Where(c => c.Id.CompareTo(cursor) > 0);
+        }
+
+        var items = await matches.OrderBy(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        return items.Count > limit ? new ContactPage(items[..limit], items[limit - 1].Id) : new ContactPage(items, null);
+    }
+
+    /// <summary>Each condition's count on its own, in the order of the tree, keyed by its JSON path.</summary>
+    public async Task<IReadOnlyList<NodeCount>> NodeCountsAsync(RuleGroup definition, CancellationToken cancellationToken)
+    {
+        var environment = await ValidEnvironmentAsync(definition, cancellationToken);
+        var counts = new List<NodeCount>();
+        foreach (var (path, node) in Nodes(definition, "").Where(n => n.Node is not RuleGroup))
+        {
+            counts.Add(new NodeCount(path, await db.Contacts.CountAsync(RuleTranslator.TranslateNode(node, environment), cancellationToken)));
+        }
+
+        return counts;
+    }
+
+    /// <summary>The tree with <c>matched</c> on every node for one contact; null when the contact does not exist.</summary>
+    public async Task<ExplainedNode?> ExplainAsync(RuleGroup definition, Guid contactId, CancellationToken cancellationToken)
+    {
+        var environment = await ValidEnvironmentAsync(definition, cancellationToken);
+        if (!await db.Contacts.AnyAsync(c => c.Id == contactId, cancellationToken))
+        {
+            return null;
+        }
+
+        var matched = new Dictionary<string, bool>();
+        foreach (var (path, node) in Nodes(definition, ""))
+        {
+            var predicate = RuleTranslator.TranslateNode(node, environment);
+            matched[path] = await db.Contacts.Where(c => c.Id == contactId).AnyAsync(predicate, cancellationToken);
+        }
+
+        return Explain(definition, "", matched);
+    }
+
+    private async Task<Expression<Func<Contact, bool>>> CompileAsync(RuleGroup definition, CancellationToken cancellationToken) =>
+        RuleTranslator.Translate(definition, await ValidEnvironmentAsync(definition, cancellationToken));
+
+    private async Task<RuleEnvironment> ValidEnvironmentAsync(RuleGroup definition, CancellationToken cancellationToken)
+    {
+        var environment = await EnvironmentAsync(cancellationToken);
+        var result = await ValidateAsync(definition, null, environment, cancellationToken);
+        return result.IsValid ? environment : throw new ValidationException(result.Errors);
+    }
+
+    private async Task<ValidationResult> ValidateAsync(
+        RuleGroup definition, Guid? segmentId, RuleEnvironment environment, CancellationToken cancellationToken)
+    {
+        var segments = await db.Segments.AsNoTracking()
+            .Where(s => s.DeletedAt == null)
+            .Select(s => new { s.Id, s.Definition })
+            .ToListAsync(cancellationToken);
+        var references = segments.ToDictionary(s => s.Id, s => (IReadOnlyList<Guid>)MembershipReferences(s.Definition));
+        var context = new RuleValidationContext(environment.Catalog, references, segmentId, limits.Value);
+        return await new RuleValidator(context).ValidateAsync(definition, cancellationToken);
+    }
+
+    /// <summary>The segments a stored definition reads through membership conditions.</summary>
+    internal static List<Guid> MembershipReferences(System.Text.Json.JsonDocument? definition)
+    {
+        if (definition is null)
+        {
+            return [];
+        }
+
+        try
+        {
+            return Nodes(RuleJson.ReadDefinition(definition.RootElement), "")
+                .Select(n => n.Node).OfType<MembershipCondition>().Select(m => m.Segment).Distinct().ToList();
+        }
+        catch (RuleJsonException)
+        {
+            // A stored definition that no longer parses references nothing; saving it again reports the problem.
+            return [];
+        }
+    }
+
+    private static IEnumerable<(string Path, RuleNode Node)> Nodes(RuleNode node, string path)
+    {
+        yield return (path, node);
+        if (node is RuleGroup group)
+        {
+            for (var i = 0; i < group.Rules.Count; i++)
+            {
+                foreach (var child in Nodes(group.Rules[i], $"{RuleJson.Join(path, "rules")}[{i}]"))
+                {
+                    yield return child;
+                }
+            }
+        }
+    }
+
+    private static ExplainedNode Explain(RuleNode node, string path, Dictionary<string, bool> matched) =>
+        new(path, node, matched[path], node is RuleGroup group
+            ? group.Rules.Select((rule, i) => Explain(rule, $"{RuleJson.Join(path, "rules")}[{i}]", matched)).ToList()
+            : []);
+}
