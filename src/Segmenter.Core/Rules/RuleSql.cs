@@ -71,9 +71,17 @@ public static class RuleSql
     }
 
     /// <summary>Reads key <paramref name="key"/> of a jsonb document as a value of a rule type (see <see cref="FieldCatalog.Access"/>).</summary>
-    internal static Expression Read(Expression json, string key, string type)
+    /// <param name="json">The jsonb column.</param>
+    /// <param name="key">The key to read.</param>
+    /// <param name="type">The rule type to read it as.</param>
+    /// <param name="keyFromInput">
+    /// True for keys the user typed (event properties): they are sent as parameters. False for catalog keys,
+    /// checked against <c>^[a-z][a-z0-9_]{0,62}$</c>, which appear in the SQL so expression indexes can match.
+    /// </param>
+    internal static Expression Read(Expression json, string key, string type, bool keyFromInput = false)
     {
-        var keyConstant = Expression.Constant(key);
+        Expression<Func<string>> parameter = () => key;
+        var keyConstant = keyFromInput ? parameter.Body : Expression.Constant(key);
         return type switch
         {
             RuleOperators.Types.Number => Expression.Call(Method(nameof(Number)), json, keyConstant),

@@ -339,7 +339,7 @@ public static class RuleTranslator
             {
                 var isNumber = where.Value is { ValueKind: JsonValueKind.Number };
                 var e = Expression.Parameter(typeof(ContactEvent), "e");
-                var read = RuleSql.Read(Expression.Property(e, nameof(ContactEvent.Properties)), where.Property, isNumber ? Types.Number : Types.Text);
+                var read = RuleSql.Read(Expression.Property(e, nameof(ContactEvent.Properties)), where.Property, isNumber ? Types.Number : Types.Text, keyFromInput: true);
                 var test = isNumber ? Apply(Test(Number, where.Operator, where.Value), read) : Apply(Test(Text, where.Operator, where.Value), read);
                 filter = And(filter, Expression.Lambda<Func<ContactEvent, bool>>(test, e));
             }

@@ -139,14 +139,15 @@ public sealed class SqlBaselineShould
             -- @type='email_opened'
             -- @now='2026-02-28T15:30:00.0000000+00:00' (DbType = DateTime)
             -- @since='2026-01-29T15:30:00.0000000+00:00' (DbType = DateTime)
+            -- @key='campaign'
             -- @v='7'
-            -- @v5='5'
+            -- @v7='5'
             SELECT c.id
             FROM contacts AS c
             WHERE c.tenant_id = @ef_filter__CurrentTenantId AND (
                 SELECT count(*)::int
                 FROM contact_events AS c0
-                WHERE c0.tenant_id = @ef_filter__CurrentTenantId AND c.tenant_id = c0.tenant_id AND c.id = c0.contact_id AND c0.type = @type AND c0.occurred_at <= @now AND c0.occurred_at >= @since AND c0.properties ->> 'campaign' IS NOT NULL AND lower(c0.properties ->> 'campaign') = @v)::numeric >= @v5
+                WHERE c0.tenant_id = @ef_filter__CurrentTenantId AND c.tenant_id = c0.tenant_id AND c.id = c0.contact_id AND c0.type = @type AND c0.occurred_at <= @now AND c0.occurred_at >= @since AND c0.properties ->> @key IS NOT NULL AND lower(c0.properties ->> @key) = @v)::numeric >= @v7
             """
         },
         {
