@@ -47,6 +47,7 @@ public sealed class DemoDataGenerator(int seed, DateTimeOffset now)
         Field(tenantId, "state", "State", FieldType.Text),
         Field(tenantId, "newsletter_opt_in", "Newsletter opt-in", FieldType.Boolean),
         Field(tenantId, "trial_ends_at", "Trial ends at", FieldType.DateTime),
+        Field(tenantId, "last_activity", "Last activity", FieldType.DateTime),
     ];
 
     public IEnumerable<(Contact Contact, List<ContactEvent> Events)> Generate(Guid tenantId, int count)
@@ -58,6 +59,12 @@ public sealed class DemoDataGenerator(int seed, DateTimeOffset now)
             var first = faker.Name.FirstName();
             var last = faker.Name.LastName();
             var (country, timeZone, _) = faker.Random.WeightedRandom(Countries, Countries.Select(c => c.Weight).ToArray());
+            var state = country == "USA" ? faker.PickRandom(UsStates) : null;
+            if (state is "CA" or "WA")
+            {
+                timeZone = "America/Los_Angeles";
+            }
+
             var createdAt = now.AddDays(-faker.Random.Double(0, 3 * 365));
             var status = faker.Random.WeightedRandom(
                 [ContactStatus.Subscribed, ContactStatus.Unsubscribed, ContactStatus.Bounced, ContactStatus.Pending],
@@ -96,9 +103,10 @@ public sealed class DemoDataGenerator(int seed, DateTimeOffset now)
                 ["industry"] = (FieldType.Choice, faker.PickRandom(Industries)),
                 ["product_interest"] = (FieldType.Choice, faker.Random.Bool(0.7f) ? faker.PickRandom(Interests) : null),
                 ["customer_tier"] = (FieldType.Choice, lifetimeValue switch { > 1500 => "Platinum", > 700 => "Gold", > 200 => "Silver", _ => "Bronze" }),
-                ["state"] = (FieldType.Text, country == "USA" ? faker.PickRandom(UsStates) : null),
+                ["state"] = (FieldType.Text, state),
                 ["newsletter_opt_in"] = (FieldType.Boolean, contact.Tags.Contains("newsletter") || faker.Random.Bool(0.2f)),
                 ["trial_ends_at"] = (FieldType.DateTime, plan == "Free" && faker.Random.Bool(0.3f) ? new DateTimeOffset(today, TimeSpan.Zero).AddDays(faker.Random.Int(-30, 30)).AddHours(faker.Random.Int(0, 23)) : null),
+                ["last_activity"] = (FieldType.DateTime, events.Count > 0 ? events.Max(e => e.OccurredAt) : null),
             });
             yield return (contact, events);
         }
@@ -133,6 +141,11 @@ public sealed class DemoDataGenerator(int seed, DateTimeOffset now)
         Add("email_opened", opens, () => JsonDocument.Parse($$"""{"campaign":"{{faker.Random.Int(1, 40)}}"}"""));
         Add("email_clicked", (int)Math.Round(opens * faker.Random.Double(0, 0.35)), () => JsonDocument.Parse($$"""{"url":"https://shop.example{{faker.PickRandom(Pages)}}"}"""));
         Add("page_view", (int)Math.Round(level * faker.Random.Int(0, 80)), () => JsonDocument.Parse($$"""{"path":"{{faker.PickRandom(Pages)}}"}"""));
+        Add("added_to_cart", (int)Math.Round(level * faker.Random.Int(0, 6)), () => JsonSerializer.SerializeToDocument(new
+        {
+            value = Math.Round(faker.Random.Decimal(5, 200), 2),
+            category = faker.PickRandom(Categories),
+        }));
         var purchases = plan == "Free" && faker.Random.Bool(0.6f) ? 0 : (int)Math.Round(level * faker.Random.Int(0, 8));
         Add("purchase", purchases, () => JsonSerializer.SerializeToDocument(new
         {

@@ -6,7 +6,7 @@ namespace Segmenter.Core.Fields;
 
 /// <summary>
 /// Writes custom attribute values as typed JSON, so PostgreSQL can compare them without guessing:
-/// numbers as JSON numbers, dates as "YYYY-MM-DD", datetimes as ISO-8601 instants in UTC, booleans as
+/// numbers as JSON numbers, dates as "YYYY-MM-DD", datetimes as ISO-8601 instants in UTC to the microsecond (PostgreSQL's precision), booleans as
 /// JSON booleans, text and choice as strings.
 /// </summary>
 public static class AttributeValues
@@ -20,7 +20,7 @@ public static class AttributeValues
         (FieldType.Number, double d) when double.IsFinite(d) => JsonValue.Create(d),
         (FieldType.Date, DateOnly d) => JsonValue.Create(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
         (FieldType.DateTime, DateTimeOffset t) =>
-            JsonValue.Create(t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)),
+            JsonValue.Create(t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture)),
         (FieldType.Boolean, bool b) => JsonValue.Create(b),
         (FieldType.Text or FieldType.Choice, string s) => JsonValue.Create(s),
         _ => throw new ArgumentException(

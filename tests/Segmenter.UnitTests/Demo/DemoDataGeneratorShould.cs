@@ -35,12 +35,17 @@ public sealed class DemoDataGeneratorShould
                 purchases.Sum(p => p.Properties.RootElement.GetProperty("amount").GetDecimal()),
                 attributes.GetProperty("lifetime_value").GetDecimal());
             Assert.Equal(purchases.Count > 0, attributes.TryGetProperty("last_purchase_date", out _));
+            Assert.Equal(events.Count > 0, attributes.TryGetProperty("last_activity", out var lastActivity));
+            if (events.Count > 0)
+            {
+                Assert.Equal(events.Max(e => e.OccurredAt).UtcDateTime, lastActivity.GetDateTimeOffset().UtcDateTime, TimeSpan.FromMicroseconds(1));
+            }
             Assert.All(events, e => Assert.InRange(e.OccurredAt, Now.AddDays(-365), Now));
             Assert.All(events, e => Assert.True(e.OccurredAt >= contact.CreatedAt, "an event before its contact existed"));
         }
 
         var eventTypes = generated.SelectMany(g => g.Events).Select(e => e.Type).ToHashSet();
-        Assert.Superset(new HashSet<string> { "email_opened", "email_clicked", "page_view", "purchase" }, eventTypes);
+        Assert.Superset(new HashSet<string> { "email_opened", "email_clicked", "page_view", "added_to_cart", "purchase" }, eventTypes);
         Assert.Contains(generated, g => g.Contact.Attributes.RootElement.GetProperty("plan_type").GetString() == "Pro");
         Assert.All(fields.Values, type => Assert.Contains(type, FieldType.All));
     }
