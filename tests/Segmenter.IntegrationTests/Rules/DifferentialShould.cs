@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Rules;
+using Segmenter.IntegrationTests.Infrastructure;
+
+namespace Segmenter.IntegrationTests.Rules;
+
+/// <summary>
+/// The proof of the translator: thousands of random valid trees, each run as SQL on PostgreSQL and by the
+/// reference evaluator over the same contacts in memory, compared as sets. Two evaluation instants: a 28
+/// February of a non-leap year, and the morning US daylight saving time starts.
+/// </summary>
+public sealed class DifferentialShould(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    public static TheoryData<string, int, int> Runs => new()
+    {
+        { "2026-02-28T15:30:00Z", 2000, 1 },
+        { "2026-03-08T06:30:00Z", 1000, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Runs))]
+    public async Task Agree_with_the_reference_evaluator_on_random_trees(string now, int trees, int seed)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var anchor = DateTimeOffset.Parse(now, System.Globalization.CultureInfo.InvariantCulture);
+        var tenant = await EdgeTenant.CreateAsync(database, anchor, count: 1500, seed);
+        await using var db = database.CreateContext(tenant.TenantId);
+        var catalog = new FieldCatalog(await db.FieldDefinitions.AsNoTracking().ToListAsync(ct));
+        var zone = TimeZoneInfo.FindSystemTimeZoneById(EdgeTenant.ZoneId);
+        var environment = new RuleEnvironment(catalog, zone, anchor);
+        var reference = new ReferenceEvaluator(anchor, zone, EdgeTenant.CustomFields);
+        var validator = new RuleValidator(new RuleValidationContext(
+            catalog, tenant.Segments.ToDictionary(s => s, _ => (IReadOnlyList<Guid>)[]), null, new RuleLimits()));
+        var generator = new RuleTreeGenerator(seed * 7919, tenant, catalog);
+
+        var failures = new StringBuilder();
+        var (mismatched, splitting) = (0, 0);
+        var clock = Stopwatch.StartNew();
+        for (var i = 0; i < trees; i++)
+        {
+            var tree = generator.Next();
+            var validation = validator.Validate(tree);
+            Assert.True(validation.IsValid, $"generated an invalid tree #{i}: {validation} {RuleJson.Serialize(tree)}");
+
+            var sql = (await db.Contacts.Where(RuleTranslator.Translate(tree, environment)).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
+            var expected = tenant.Contacts.Where(c => reference.Matches(tree, c)).Select(c => c.Contact.Id).ToHashSet();
+            splitting += expected.Count > 0 && expected.Count < tenant.Contacts.Count ? 1 : 0;
+            if (sql.SetEquals(expected))
+            {
+                continue;
+            }
+
+            if (++mismatched <= 5)
+            {
+                failures.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"tree #{i} (seed {seed}): {RuleJson.Serialize(tree)}");
+                foreach (var contact in tenant.Contacts.Where(c => sql.Contains(c.Contact.Id) != expected.Contains(c.Contact.Id)).Take(5))
+                {
+                    failures.AppendLine(System.Globalization.CultureInfo.InvariantCulture, $"  {(expected.Contains(contact.Contact.Id) ? "missing from SQL" : "extra in SQL")}: {Describe(contact)}");
+                }
+            }
+        }
+
+        TestContext.Current.SendDiagnosticMessage($"{trees} trees in {clock.Elapsed.TotalSeconds:F1} s; {splitting} split the contacts; {mismatched} mismatched");
+        Assert.True(mismatched == 0, $"{mismatched} of {trees} trees disagree with the reference:\n{failures}");
+        Assert.True(splitting > trees / 2, $"only {splitting} of {trees} trees split the contacts: the generator is too weak to prove anything");
+    }
+
+    private static string Describe(ReferenceContact c) =>
+        $"{c.Contact.Email} first={c.Contact.FirstName} country={c.Contact.Country} status={c.Contact.Status} birthday={c.Contact.Birthday} " +
+        $"subscribed={c.Contact.SubscribedAt:o} created={c.Contact.CreatedAt:o} tags=[{string.Join(",", c.Contact.Tags)}] " +
+        $"attributes={c.Contact.Attributes.RootElement.GetRawText()} events=[{string.Join("; ", c.Events.Select(e => $"{e.Type}@{e.OccurredAt:o} {e.Properties.RootElement.GetRawText()}"))}] " +
+        $"lists=[{string.Join(",", c.Memberships.Select(m => $"{m.Key}@{m.Value:o}"))}]";
+}
