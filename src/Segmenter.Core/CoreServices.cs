@@ -3,7 +3,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Segmenter.Core.Data;
 using Segmenter.Core.Demo;
 using Segmenter.Core.Identity;
+using Segmenter.Core.Membership;
 using Segmenter.Core.Rules;
+using Segmenter.Core.Segments;
 using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Core;
@@ -14,14 +16,26 @@ public static class CoreServices
     public static IServiceCollection AddSegmenterCore(this IServiceCollection services, string connectionString)
     {
         services.AddOptions<RuleLimits>().BindConfiguration(RuleLimits.Section);
+        services.AddOptions<RefreshOptions>().BindConfiguration(RefreshOptions.Section);
         services.AddScoped<RuleQueries>();
+        services.AddScoped<MembershipEngine>();
+        services.AddScoped<MembershipStats>();
+        services.AddScoped<CreateSegment>();
+        services.AddScoped<ListMembers>();
+        services.AddScoped<FreezeSegment>();
+        services.AddTransient<RefreshJob>();
+        services.AddTransient<SweepJob>();
+        services.AddSingleton<RealtimeMembership>();
+        services.AddHostedService(sp => sp.GetRequiredService<RealtimeMembership>());
+        services.AddSingleton<ContactWritesInterceptor>();
         services.AddSingleton(TimeProvider.System);
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TenantContext>());
 
         // Scoped, so each context is built with the tenant of the scope (request, circuit or job) asking for it.
         services.AddDbContextFactory<SegmenterDbContext>(
-            options => SegmenterDbContext.Configure(options, connectionString), ServiceLifetime.Scoped);
+            (sp, options) => SegmenterDbContext.Configure(options, connectionString).AddInterceptors(sp.GetRequiredService<ContactWritesInterceptor>()),
+            ServiceLifetime.Scoped);
 
         services.AddIdentityCore<SegmenterUser>(identity =>
             {

@@ -18,6 +18,7 @@ if (migrateOnly)
 }
 
 await app.PrepareDatabaseAsync();
+app.ScheduleSegmenterSweep();
 
 app.UseSegmenterPipeline();
 app.MapSegmenterHealth();

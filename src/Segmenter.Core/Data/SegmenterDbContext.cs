@@ -55,7 +55,7 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
     /// <summary>Read by the query filters on every query, so a context follows its scope's tenant.</summary>
     internal Guid? CurrentTenantId => tenant.TenantId;
 
-    public static void Configure(DbContextOptionsBuilder options, string connectionString) =>
+    public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention();

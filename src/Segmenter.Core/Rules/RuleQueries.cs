@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
+using Segmenter.Core.Membership;
 
 namespace Segmenter.Core.Rules;
 
@@ -15,6 +16,9 @@ public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
 public sealed record NodeCount(string Path, int Count);
 
 /// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
+/// <summary>A validated definition as one predicate, with the environment (fields, time zone, now) it was translated in.</summary>
+public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, RuleEnvironment Environment);
+
 public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
 
 /// <summary>
@@ -88,47 +92,41 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         return Explain(definition, "", matched);
     }
 
-    private async Task<Expression<Func<Contact, bool>>> CompileAsync(RuleGroup definition, CancellationToken cancellationToken) =>
-        RuleTranslator.Translate(definition, await ValidEnvironmentAsync(definition, cancellationToken));
-
-    private async Task<RuleEnvironment> ValidEnvironmentAsync(RuleGroup definition, CancellationToken cancellationToken)
+    /// <summary>
+    /// The definition validated against the tenant as it is now and translated, for the membership engine;
+    /// <paramref name="segmentId"/> is the segment that owns it, so a reference back to it is a cycle.
+    /// </summary>
+    public async Task<CompiledRule> CompileAsync(RuleGroup definition, Guid? segmentId, CancellationToken cancellationToken)
     {
         var environment = await EnvironmentAsync(cancellationToken);
-        var result = await ValidateAsync(definition, null, environment, cancellationToken);
-        return result.IsValid ? environment : throw new ValidationException(result.Errors);
+        var graph = await SegmentGraph.LoadAsync(db, cancellationToken);
+        return Compile(definition, segmentId, environment, graph);
     }
+
+    /// <summary>Validates and translates against an environment and graph already read, for evaluating many segments at once.</summary>
+    public CompiledRule Compile(RuleGroup definition, Guid? segmentId, RuleEnvironment environment, SegmentGraph graph)
+    {
+        var result = Validator(segmentId, environment, graph).Validate(definition);
+        return result.IsValid
+            ? new CompiledRule(RuleTranslator.Translate(definition, environment), environment)
+            : throw new ValidationException(result.Errors);
+    }
+
+    private async Task<Expression<Func<Contact, bool>>> CompileAsync(RuleGroup definition, CancellationToken cancellationToken) =>
+        (await CompileAsync(definition, null, cancellationToken)).Predicate;
+
+    private async Task<RuleEnvironment> ValidEnvironmentAsync(RuleGroup definition, CancellationToken cancellationToken) =>
+        (await CompileAsync(definition, null, cancellationToken)).Environment;
 
     private async Task<ValidationResult> ValidateAsync(
         RuleGroup definition, Guid? segmentId, RuleEnvironment environment, CancellationToken cancellationToken)
     {
-        var segments = await db.Segments.AsNoTracking()
-            .Where(s => s.DeletedAt == null)
-            .Select(s => new { s.Id, s.Definition })
-            .ToListAsync(cancellationToken);
-        var references = segments.ToDictionary(s => s.Id, s => (IReadOnlyList<Guid>)MembershipReferences(s.Definition));
-        var context = new RuleValidationContext(environment.Catalog, references, segmentId, limits.Value);
-        return await new RuleValidator(context).ValidateAsync(definition, cancellationToken);
+        var graph = await SegmentGraph.LoadAsync(db, cancellationToken);
+        return await Validator(segmentId, environment, graph).ValidateAsync(definition, cancellationToken);
     }
 
-    /// <summary>The segments a stored definition reads through membership conditions.</summary>
-    internal static List<Guid> MembershipReferences(System.Text.Json.JsonDocument? definition)
-    {
-        if (definition is null)
-        {
-            return [];
-        }
-
-        try
-        {
-            return Nodes(RuleJson.ReadDefinition(definition.RootElement), "")
-                .Select(n => n.Node).OfType<MembershipCondition>().Select(m => m.Segment).Distinct().ToList();
-        }
-        catch (RuleJsonException)
-        {
-            // A stored definition that no longer parses references nothing; saving it again reports the problem.
-            return [];
-        }
-    }
+    private RuleValidator Validator(Guid? segmentId, RuleEnvironment environment, SegmentGraph graph) =>
+        new(new RuleValidationContext(environment.Catalog, graph.References, segmentId, limits.Value));
 
     private static IEnumerable<(string Path, RuleNode Node)> Nodes(RuleNode node, string path)
     {

@@ -1,5 +1,7 @@
 using Hangfire;
 using Hangfire.PostgreSql;
+using Microsoft.Extensions.Options;
+using Segmenter.Core.Membership;
 
 namespace Segmenter.Web.Jobs;
 
@@ -23,6 +25,15 @@ internal static class JobsSetup
                 }));
         builder.Services.AddHangfireServer(server => server.WorkerCount = builder.Configuration.GetValue("Segmenter:Jobs:Workers", Environment.ProcessorCount * 2));
         return builder;
+    }
+
+    /// <summary>The sweep that re-evaluates every dynamic segment, on the cron of <c>Segmenter:Refresh:Cron</c>.</summary>
+    public static WebApplication ScheduleSegmenterSweep(this WebApplication app)
+    {
+        var cron = app.Services.GetRequiredService<IOptions<RefreshOptions>>().Value.Cron;
+        app.Services.GetRequiredService<IRecurringJobManager>().AddOrUpdate<SweepJob>(
+            SweepJob.RecurringJobId, sweep => sweep.RunAsync(CancellationToken.None), cron, new RecurringJobOptions { TimeZone = TimeZoneInfo.Utc });
+        return app;
     }
 
     /// <summary>The dashboard at /hangfire; Hangfire's default filter admits local requests only until sign-in exists.</summary>

@@ -1,0 +1,271 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Linq.Expressions;
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+using Segmenter.Core.Rules;
+using Segmenter.Core.Segments;
+
+namespace Segmenter.Core.Membership;
+
+/// <summary>What one refresh did: the size after it, who entered and left, and how long the evaluation took.</summary>
+public sealed record RefreshResult(int MemberCount, int Entered, int Exited, long DurationMs);
+
+/// <summary>
+/// Keeps <c>segment_members</c> equal to what each dynamic segment's rules say, for the current tenant.
+/// Every change is one set-based statement inside PostgreSQL: the rule tree's predicate (from EF Core)
+/// selects the matching ids, and the same statement inserts the new members, deletes the departed ones and
+/// logs both to <c>segment_membership_changes</c>. No contact passes through the application.
+/// </summary>
+/// <remarks>
+/// Each change to one segment's members runs in a transaction that first takes a PostgreSQL advisory lock
+/// keyed by the segment, so two refreshes of one segment never run side by side, in this process or any
+/// other; the second waits for the first and then sees its result. <c>member_count</c> is kept by a
+/// statement trigger on <c>segment_members</c> (migration <c>MembershipCounts</c>), so no path that adds or
+/// removes members, a deleted contact's cascade included, can leave it wrong.
+/// </remarks>
+public sealed partial class MembershipEngine(
+    SegmenterDbContext db,
+    RuleQueries rules,
+    IOptions<RefreshOptions> options,
+    ILogger<MembershipEngine> logger)
+{
+    /// <summary>Re-evaluates a dynamic segment over all of the tenant's contacts, in one transaction.</summary>
+    /// <exception cref="NotFoundException">No live segment with this id in the tenant.</exception>
+    /// <exception cref="ConflictException">The segment is static.</exception>
+    /// <exception cref="ValidationException">Its definition is no longer valid (recorded as <c>last_error</c>).</exception>
+    public async Task<RefreshResult> RefreshAsync(Guid segmentId, CancellationToken cancellationToken)
+    {
+        var segment = await LiveSegmentAsync(segmentId, cancellationToken);
+        if (segment.Type != SegmentType.Dynamic)
+        {
+            throw new ConflictException("A static segment changes only when someone changes it; it is never refreshed.");
+        }
+
+        try
+        {
+            var definition = segment.Definition is { } json
+                ? RuleJson.ReadDefinition(json.RootElement)
+                : throw new ConflictException("This dynamic segment has no definition.");
+            var compiled = await rules.CompileAsync(definition, segmentId, cancellationToken);
+            return await EvaluateAsync(segment, compiled, cancellationToken);
+        }
+        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            await RecordFailureAsync(segmentId, failure);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Fills a new segment with the contacts that match <paramref name="definition"/> now, inside the
+    /// caller's transaction when there is one: the creation of a dynamic segment and a static snapshot.
+    /// </summary>
+    public async Task<RefreshResult> EvaluateNewAsync(Guid segmentId, RuleGroup definition, CancellationToken cancellationToken)
+    {
+        var segment = await LiveSegmentAsync(segmentId, cancellationToken);
+        var compiled = await rules.CompileAsync(definition, segmentId, cancellationToken);
+        return await EvaluateAsync(segment, compiled, cancellationToken);
+    }
+
+    private Task<RefreshResult> EvaluateAsync(Segment segment, CompiledRule compiled, CancellationToken cancellationToken) =>
+        InTransactionAsync(async () =>
+        {
+            await LockAsync(segment.Id, cancellationToken);
+            var started = Stopwatch.GetTimestamp();
+            var now = compiled.Environment.Now;
+            var (entered, exited) = await ApplyAsync(segment.TenantId, segment.Id, compiled.Predicate, null, now, cancellationToken);
+            var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            var memberCount = await RecordEvaluationAsync(segment.TenantId, segment.Id, now, duration, entered, exited, cancellationToken);
+            return new RefreshResult(memberCount, entered, exited, duration);
+        }, cancellationToken);
+
+    /// <summary>
+    /// The real-time path: re-evaluates every dynamic segment of the tenant for just these contacts (the same
+    /// predicate with <c>AND id = ANY(@ids)</c>), in dependency order, so a segment that reads another sees
+    /// that one's new members. Each segment is its own short transaction; a segment whose definition has
+    /// gone bad is logged and skipped, and the others still run.
+    /// </summary>
+    public async Task ReevaluateContactsAsync(IReadOnlyCollection<Guid> contactIds, CancellationToken cancellationToken)
+    {
+        if (contactIds.Count == 0)
+        {
+            return;
+        }
+
+        var graph = await SegmentGraph.LoadAsync(db, cancellationToken);
+        await ReevaluateAsync(graph.InDependencyOrder, graph, contacts => contacts.Where(c => contactIds.Contains(c.Id)), cancellationToken);
+    }
+
+    /// <summary>
+    /// After the members of <paramref name="segmentId"/> changed at <paramref name="at"/>, re-evaluates the
+    /// dynamic segments that read it, directly or through others, for the contacts whose membership changed.
+    /// </summary>
+    public async Task CascadeAsync(Guid segmentId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        var graph = await SegmentGraph.LoadAsync(db, cancellationToken);
+        var dependents = graph.DependentsOf(segmentId);
+        if (dependents.Count == 0)
+        {
+            return;
+        }
+
+        await ReevaluateAsync(dependents, graph, contacts => contacts.Where(c => db.SegmentMembershipChanges
+            .Any(change => change.SegmentId == segmentId && change.At == at && change.ContactId == c.Id)), cancellationToken);
+    }
+
+    private async Task ReevaluateAsync(
+        IEnumerable<SegmentNode> segments,
+        SegmentGraph graph,
+        Func<IQueryable<Contact>, IQueryable<Contact>> scope,
+        CancellationToken cancellationToken)
+    {
+        var environment = await rules.EnvironmentAsync(cancellationToken);
+        var tenantId = await db.Tenants.Select(t => t.Id).SingleAsync(cancellationToken);
+        foreach (var segment in segments.Where(s => s.Type == SegmentType.Dynamic))
+        {
+            CompiledRule compiled;
+            try
+            {
+                compiled = rules.Compile(segment.Definition ?? throw new ValidationException("The stored definition does not parse."), segment.Id, environment, graph);
+            }
+            catch (ValidationException invalid)
+            {
+                // The sweep's refresh records the problem on the segment; here it must not stop the other segments.
+                LogSkipped(logger, segment.Id, invalid.Message);
+                continue;
+            }
+
+            await InTransactionAsync(async () =>
+            {
+                await LockAsync(segment.Id, cancellationToken);
+                return await ApplyAsync(tenantId, segment.Id, compiled.Predicate, scope, environment.Now, cancellationToken);
+            }, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The one statement that brings a segment's members in line with its predicate: over every contact
+    /// (<paramref name="scope"/> null) or over the contacts of the scope only. Returns (entered, exited).
+    /// </summary>
+    private async Task<(int Entered, int Exited)> ApplyAsync(
+        Guid tenantId,
+        Guid segmentId,
+        Expression<Func<Contact, bool>> predicate,
+        Func<IQueryable<Contact>, IQueryable<Contact>>? scope,
+        DateTimeOffset now,
+        CancellationToken cancellationToken)
+    {
+        var contacts = db.Contacts.AsNoTracking();
+        await using var command = scope is null
+            ? contacts.Where(predicate).Select(c => c.Id).CreateDbCommand()
+            : scope(contacts).Select(Evaluation(predicate)).CreateDbCommand();
+        command.CommandText = (scope is null ? MembershipSql.Full : MembershipSql.Scoped).Replace(MembershipSql.Query, command.CommandText, StringComparison.Ordinal);
+        command.Parameters.Add(new NpgsqlParameter("segmenter_tenant", tenantId));
+        command.Parameters.Add(new NpgsqlParameter("segmenter_segment", segmentId));
+        command.Parameters.Add(new NpgsqlParameter("segmenter_now", now.ToUniversalTime()));
+        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        command.CommandTimeout = options.Value.TimeoutSeconds;
+
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    /// <summary><c>c => new ContactEvaluation { Id = c.Id, Matches = predicate(c) }</c>: the rule's answer for each contact of a scope.</summary>
+    private static Expression<Func<Contact, ContactEvaluation>> Evaluation(Expression<Func<Contact, bool>> predicate)
+    {
+        var contact = predicate.Parameters[0];
+        var body = Expression.MemberInit(
+            Expression.New(typeof(ContactEvaluation)),
+            Expression.Bind(typeof(ContactEvaluation).GetProperty(nameof(ContactEvaluation.Id))!, Expression.Property(contact, nameof(Contact.Id))),
+            Expression.Bind(typeof(ContactEvaluation).GetProperty(nameof(ContactEvaluation.Matches))!, predicate.Body));
+        return Expression.Lambda<Func<Contact, ContactEvaluation>>(body, contact);
+    }
+
+    private async Task<int> RecordEvaluationAsync(
+        Guid tenantId, Guid segmentId, DateTimeOffset now, long durationMs, int entered, int exited, CancellationToken cancellationToken)
+    {
+        var at = now.ToUniversalTime();
+        var ms = (int)Math.Min(durationMs, int.MaxValue);
+        // Enumerated as written: composing (Single) would wrap the INSERT in a sub-query, which PostgreSQL refuses.
+        var memberCount = await db.Database.SqlQuery<int>($"""
+            WITH evaluated AS (
+                UPDATE segments SET last_evaluated_at = {at}, last_evaluation_ms = {ms}, last_error = NULL
+                WHERE tenant_id = {tenantId} AND id = {segmentId}
+                RETURNING member_count)
+            INSERT INTO segment_size_history AS h (tenant_id, segment_id, at, member_count, entered, exited)
+            SELECT {tenantId}, {segmentId}, {at}, member_count, {entered}, {exited} FROM evaluated
+            ON CONFLICT (tenant_id, segment_id, at) DO UPDATE SET
+                member_count = excluded.member_count, entered = h.entered + excluded.entered, exited = h.exited + excluded.exited
+            RETURNING member_count AS "Value"
+            """).ToListAsync(cancellationToken);
+        return memberCount.Single();
+    }
+
+    /// <summary>Writes the failure on the segment outside the failed transaction, which left the members as they were.</summary>
+    private async Task RecordFailureAsync(Guid segmentId, Exception failure)
+    {
+        var message = failure switch
+        {
+            ValidationException invalid => string.Join("; ", invalid.Errors.Select(e => $"{e.PropertyName}: {e.ErrorMessage}")),
+            OperationCanceledException or NpgsqlException { InnerException: TimeoutException } => "The refresh took too long and was cancelled.",
+            _ => failure.Message,
+        };
+        LogFailed(logger, failure, segmentId, message);
+        try
+        {
+            await db.Segments.Where(s => s.Id == segmentId)
+                .ExecuteUpdateAsync(s => s.SetProperty(x => x.LastError, message[..Math.Min(message.Length, 2000)]), CancellationToken.None);
+        }
+        catch (DbException unreachable)
+        {
+            // The database that failed the refresh may be gone; the retry records what happens next.
+            LogUnrecorded(logger, unreachable, segmentId);
+        }
+    }
+
+    private async Task<Segment> LiveSegmentAsync(Guid segmentId, CancellationToken cancellationToken) =>
+        await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
+        ?? throw new NotFoundException($"There is no segment {segmentId}.");
+
+    /// <summary>Blocks until no other transaction, on any connection, is changing this segment's members.</summary>
+    internal Task LockAsync(Guid segmentId, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({segmentId}::text, 0))", cancellationToken);
+
+    /// <summary>Runs <paramref name="work"/> in the caller's transaction, or in a new one committed at the end.</summary>
+    internal async Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await work();
+        }
+
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var result = await work();
+        await transaction.CommitAsync(cancellationToken);
+        return result;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Segment {SegmentId} skipped by the real-time path: {Problem}")]
+    private static partial void LogSkipped(ILogger logger, Guid segmentId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refresh of segment {SegmentId} failed: {Problem}")]
+    private static partial void LogFailed(ILogger logger, Exception failure, Guid segmentId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the failure of segment {SegmentId}")]
+    private static partial void LogUnrecorded(ILogger logger, Exception failure, Guid segmentId);
+
+    private sealed class ContactEvaluation
+    {
+        public Guid Id { get; init; }
+
+        public bool Matches { get; init; }
+    }
+}

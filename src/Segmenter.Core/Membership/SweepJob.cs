@@ -1,0 +1,49 @@
+using System.Linq.Expressions;
+using Hangfire;
+using Hangfire.States;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Data;
+using Segmenter.Core.Segments;
+
+namespace Segmenter.Core.Membership;
+
+/// <summary>
+/// The recurring sweep: one <see cref="RefreshJob"/> per dynamic segment of every tenant, so time-based
+/// rules stay true. Segments that share no reference run side by side on any worker of any node; segments
+/// linked by references are queued one after another in dependency order (each a continuation of the one
+/// before), so a segment is refreshed only after every segment it reads.
+/// </summary>
+public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
+{
+    public const string RecurringJobId = "segmenter-sweep";
+
+    /// <returns>How many refresh jobs were queued.</returns>
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        // The one query that reads across tenants: it lists work, and each job then acts for one tenant.
+        var segments = await db.Segments.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
+            .Where(s => s.DeletedAt == null)
+            .Select(s => new { s.TenantId, s.Id, s.Type, s.Definition })
+            .ToListAsync(cancellationToken);
+
+        var queued = 0;
+        foreach (var tenant in segments.GroupBy(s => s.TenantId))
+        {
+            var graph = SegmentGraph.From(tenant.Select(s => (s.Id, s.Type, s.Definition)));
+            foreach (var chain in graph.IndependentChains())
+            {
+                string? previous = null;
+                foreach (var segment in chain.Where(s => s.Type == SegmentType.Dynamic))
+                {
+                    Expression<Func<RefreshJob, Task>> refresh = job => job.RunAsync(tenant.Key, segment.Id, CancellationToken.None);
+                    previous = previous is null
+                        ? jobs.Enqueue(refresh)
+                        : jobs.ContinueJobWith(previous, refresh, new EnqueuedState(), JobContinuationOptions.OnAnyFinishedState);
+                    queued++;
+                }
+            }
+        }
+
+        return queued;
+    }
+}

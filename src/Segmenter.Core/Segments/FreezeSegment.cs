@@ -1,0 +1,49 @@
+using FluentValidation;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Data;
+using Segmenter.Core.Membership;
+
+namespace Segmenter.Core.Segments;
+
+/// <summary>A new static segment holding exactly the members a segment has now, with its rules kept for reference.</summary>
+public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine, TimeProvider clock)
+{
+    public async Task<Segment> HandleAsync(Guid segmentId, string name, Guid? createdBy, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(name) || name.Length > SegmentText.MaxNameLength)
+        {
+            throw new ValidationException([new FluentValidation.Results.ValidationFailure("name", $"A name of 1 to {SegmentText.MaxNameLength} characters is required.")]);
+        }
+
+        var source = await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
+            ?? throw new NotFoundException($"There is no segment {segmentId}.");
+        var frozen = new Segment
+        {
+            TenantId = source.TenantId,
+            Name = name.Trim(),
+            Description = source.Description,
+            Type = SegmentType.Static,
+            Definition = source.Definition,
+            CreatedBy = createdBy,
+        };
+
+        var now = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        db.Segments.Add(frozen);
+        await db.SaveChangesAsync(cancellationToken);
+
+        // The source's lock makes the copy wait for a refresh in progress rather than copy the old members.
+        await engine.LockAsync(segmentId, cancellationToken);
+        await db.Database.ExecuteSqlAsync($"""
+            WITH entered AS (
+                INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
+                SELECT tenant_id, {frozen.Id}, contact_id, {now} FROM segment_members
+                WHERE tenant_id = {source.TenantId} AND segment_id = {segmentId}
+                RETURNING contact_id)
+            INSERT INTO segment_membership_changes (tenant_id, segment_id, contact_id, kind, at)
+            SELECT {source.TenantId}, {frozen.Id}, contact_id, 'entered', {now} FROM entered
+            """, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return await db.Segments.AsNoTracking().SingleAsync(s => s.Id == frozen.Id, cancellationToken);
+    }
+}
