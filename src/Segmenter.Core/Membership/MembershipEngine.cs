@@ -36,7 +36,10 @@ public sealed partial class MembershipEngine(
     IOptions<RefreshOptions> options,
     ILogger<MembershipEngine> logger)
 {
-    /// <summary>Re-evaluates a dynamic segment over all of the tenant's contacts, in one transaction.</summary>
+    /// <summary>
+    /// Re-evaluates a dynamic segment over all of the tenant's contacts, in one transaction, and then the
+    /// segments that read it for the contacts that entered or left.
+    /// </summary>
     /// <exception cref="NotFoundException">No live segment with this id in the tenant.</exception>
     /// <exception cref="ConflictException">The segment is static.</exception>
     /// <exception cref="ValidationException">Its definition is no longer valid (recorded as <c>last_error</c>).</exception>
@@ -48,19 +51,29 @@ public sealed partial class MembershipEngine(
             throw new ConflictException("A static segment changes only when someone changes it; it is never refreshed.");
         }
 
+        RefreshResult result;
+        DateTimeOffset evaluatedAt;
         try
         {
             var definition = segment.Definition is { } json
                 ? RuleJson.ReadDefinition(json.RootElement)
                 : throw new ConflictException("This dynamic segment has no definition.");
             var compiled = await rules.CompileAsync(definition, segmentId, cancellationToken);
-            return await EvaluateAsync(segment, compiled, cancellationToken);
+            evaluatedAt = compiled.Environment.Now;
+            result = await EvaluateAsync(segment, compiled, cancellationToken);
         }
         catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
         {
             await RecordFailureAsync(segmentId, failure);
             throw;
         }
+
+        if (db.Database.CurrentTransaction is null && result.Entered + result.Exited > 0)
+        {
+            await CascadeAsync(segmentId, evaluatedAt, cancellationToken);
+        }
+
+        return result;
     }
 
     /// <summary>

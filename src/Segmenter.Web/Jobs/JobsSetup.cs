@@ -22,8 +22,15 @@ internal static class JobsSetup
                     PrepareSchemaIfNecessary = true,
                     // A job keeps its lease while it runs, however long; a crashed worker's job is picked up again.
                     UseSlidingInvisibilityTimeout = true,
+                    // Workers hear of a new job by LISTEN/NOTIFY at once instead of polling every 15 s.
+                    EnableLongPolling = true,
                 }));
-        builder.Services.AddHangfireServer(server => server.WorkerCount = builder.Configuration.GetValue("Segmenter:Jobs:Workers", Environment.ProcessorCount * 2));
+        builder.Services.AddHangfireServer(server =>
+        {
+            server.WorkerCount = builder.Configuration.GetValue("Segmenter:Jobs:Workers", Environment.ProcessorCount * 2);
+            // How soon a due recurring job (the sweep) is noticed.
+            server.SchedulePollingInterval = TimeSpan.FromSeconds(5);
+        });
         return builder;
     }
 

@@ -215,6 +215,38 @@ public sealed class RefreshShould(DatabaseFixture database) : IClassFixture<Data
         Assert.NotNull((await db.Segments.AsNoTracking().SingleAsync(s => s.Id == segment.Id, ct)).LastError);
     }
 
+    [Fact]
+    public async Task Pass_a_list_edit_and_a_refresh_on_to_the_segments_that_read_them()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await database.NewTenantAsync();
+        await using var host = MembershipHost.Create(database, Anchor);
+        var contacts = await host.AddContactsAsync(tenant.Id, Enumerable.Range(0, 6).Select(i => new Contact
+        {
+            TenantId = tenant.Id, Email = $"c{i}@example.test", Country = i < 2 ? "Norway" : "Chile",
+        }));
+        await using var scope = host.For(tenant.Id);
+        var list = await scope.ServiceProvider.GetRequiredService<CreateSegment>().HandleAsync(new CreateSegmentRequest("Webinar", null, SegmentType.Static), null, ct);
+        var attendees = await CreateDynamicAsync(scope, "Attendees", $$"""{"logic":"and","rules":[{"segment":"{{list.Id}}","operator":"in"}]}""");
+        var norwegianAttendees = await CreateDynamicAsync(scope, "Norwegian attendees",
+            $$"""{"logic":"and","rules":[{"segment":"{{attendees.Id}}","operator":"in"},{"field":"country","operator":"equals","value":"Norway"}]}""");
+        var norway = await CreateDynamicAsync(scope, "Norway", """{"logic":"and","rules":[{"field":"country","operator":"equals","value":"Norway"}]}""");
+        var notNorway = await CreateDynamicAsync(scope, "Not Norway", $$"""{"logic":"and","rules":[{"segment":"{{norway.Id}}","operator":"not_in"}]}""");
+
+        await scope.ServiceProvider.GetRequiredService<ListMembers>().AddAsync(list.Id, [contacts[0].Id, contacts[3].Id], ct);
+        Assert.Equal([contacts[0].Id, contacts[3].Id], await host.MembersAsync(tenant.Id, attendees.Id));
+        Assert.Equal([contacts[0].Id], await host.MembersAsync(tenant.Id, norwegianAttendees.Id));
+
+        await using (var db = database.CreateContext(tenant.Id))
+        {
+            await db.Contacts.Where(c => c.Id == contacts[4].Id).ExecuteUpdateAsync(s => s.SetProperty(c => c.Country, "Norway"), ct);
+        }
+
+        host.Clock.Now = Anchor.AddMinutes(1);
+        await scope.ServiceProvider.GetRequiredService<MembershipEngine>().RefreshAsync(norway.Id, ct);
+        Assert.Equal([contacts[2].Id, contacts[3].Id, contacts[5].Id], await host.MembersAsync(tenant.Id, notNorway.Id));
+    }
+
     internal static async Task<Segment> CreateDynamicAsync(AsyncServiceScope scope, string name, string definition) =>
         await scope.ServiceProvider.GetRequiredService<CreateSegment>().HandleAsync(
             new CreateSegmentRequest(name, null, SegmentType.Dynamic, RuleJson.ParseDefinition(definition)), null, TestContext.Current.CancellationToken);

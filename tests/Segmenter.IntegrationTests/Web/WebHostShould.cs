@@ -5,8 +5,15 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Hangfire;
+using Hangfire.Storage;
+using Segmenter.Core.Data;
 using Segmenter.Core.Demo;
 using Segmenter.Core.Identity;
+using Segmenter.Core.Membership;
+using Segmenter.Core.Rules;
+using Segmenter.Core.Segments;
+using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
 
 namespace Segmenter.IntegrationTests.Web;
@@ -73,10 +80,55 @@ public sealed class WebHostShould : IAsyncLifetime
         Assert.Contains("<h1", page, StringComparison.Ordinal);
     }
 
-    private WebApplicationFactory<Program> CreateHost() =>
+    [Fact]
+    public async Task Run_the_sweep_on_its_cron_and_bring_dynamic_segments_up_to_date()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var host = CreateHost(sweepCron: "*/2 * * * * *");
+        using var _ = host.CreateClient();
+        using (var storage = host.Services.GetRequiredService<JobStorage>().GetConnection())
+        {
+            var sweep = Assert.Single(storage.GetRecurringJobs(), job => job.Id == SweepJob.RecurringJobId);
+            Assert.Equal("*/2 * * * * *", sweep.Cron);
+        }
+
+        Guid tenantId, segmentId, contactId;
+        await using (var setup = host.Services.CreateAsyncScope())
+        {
+            var db = setup.ServiceProvider.GetRequiredService<SegmenterDbContext>();
+            tenantId = await db.Tenants.IgnoreQueryFilters().Select(t => t.Id).SingleAsync(ct);
+            setup.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+            var segment = await setup.ServiceProvider.GetRequiredService<CreateSegment>().HandleAsync(new CreateSegmentRequest(
+                "Marked", null, SegmentType.Dynamic, RuleJson.ParseDefinition("""{"logic":"and","rules":[{"field":"city","operator":"equals","value":"Sweepville"}]}""")), null, ct);
+            Assert.Equal(0, segment.MemberCount);
+            segmentId = segment.Id;
+            // Written around the services, so only the sweep can notice it.
+            contactId = await db.Contacts.Select(c => c.Id).FirstAsync(ct);
+            await db.Contacts.Where(c => c.Id == contactId).ExecuteUpdateAsync(s => s.SetProperty(c => c.City, "Sweepville"), ct);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(45);
+        while (true)
+        {
+            await using var scope = host.Services.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+            var members = await scope.ServiceProvider.GetRequiredService<SegmenterDbContext>().SegmentMembers
+                .Where(m => m.SegmentId == segmentId).Select(m => m.ContactId).ToListAsync(ct);
+            if (members.SequenceEqual([contactId]))
+            {
+                break;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, "the sweep did not refresh the segment within 45 s");
+            await Task.Delay(250, ct);
+        }
+    }
+
+    private WebApplicationFactory<Program> CreateHost(string sweepCron = "*/5 * * * *") =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Development")
             .UseSetting("ConnectionStrings:Segmenter", _connectionString)
             .UseSetting("Segmenter:Demo:Contacts", DemoContacts.ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .UseSetting("Segmenter:Jobs:Workers", "1"));
+            .UseSetting("Segmenter:Jobs:Workers", "1")
+            .UseSetting("Segmenter:Refresh:Cron", sweepCron));
 }
