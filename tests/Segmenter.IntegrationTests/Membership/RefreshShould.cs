@@ -47,11 +47,21 @@ public sealed class RefreshShould(DatabaseFixture database) : IClassFixture<Data
             segments.Add((created, tree));
         }
 
+        // The real-time path (the same rules, one scoped statement per segment) over every contact after a change.
+        var engine = scope.ServiceProvider.GetRequiredService<MembershipEngine>();
         contacts = await ChangeContactsAsync(tenant.TenantId, contacts, seed: 12);
+        host.Clock.Now = Anchor.AddHours(2);
+        var scoped = new ReferenceEvaluator(host.Clock.Now, zone, EdgeTenant.CustomFields);
+        await engine.ReevaluateContactsAsync(contacts.Select(c => c.Contact.Id).ToList(), ct);
+        foreach (var (segment, tree) in segments)
+        {
+            Assert.Equal(Expected(scoped, tree, contacts), await host.MembersAsync(tenant.TenantId, segment.Id));
+        }
+
+        contacts = await ChangeContactsAsync(tenant.TenantId, contacts, seed: 13);
         // Past local midnight in New York: 28 February becomes 1 March, so date rules move too.
         host.Clock.Now = Anchor.AddHours(15);
         var after = new ReferenceEvaluator(host.Clock.Now, zone, EdgeTenant.CustomFields);
-        var engine = scope.ServiceProvider.GetRequiredService<MembershipEngine>();
         var (entries, exits) = (0, 0);
         foreach (var (segment, tree) in segments)
         {

@@ -1,0 +1,30 @@
+namespace Segmenter.Bench;
+
+internal sealed record BenchOptions(string ConnectionString, int Contacts, int Writes)
+{
+    public const string Usage = """
+        usage: Segmenter.Bench --connection CONNECTION_STRING [--contacts N] [--writes N]
+          --connection  a PostgreSQL server the benchmark may create and drop its own database on
+          --contacts    contacts of the demo tenant (default 50000)
+          --writes      contact updates timed through the real-time path (default 200)
+        """;
+
+    public static BenchOptions? Parse(string[] args)
+    {
+        var values = new Dictionary<string, string>();
+        for (var i = 0; i + 1 < args.Length; i += 2)
+        {
+            values[args[i]] = args[i + 1];
+        }
+
+        if (args.Length % 2 != 0 || !values.TryGetValue("--connection", out var connection) || values.Keys.Any(k => k is not ("--connection" or "--contacts" or "--writes")))
+        {
+            return null;
+        }
+
+        return new BenchOptions(
+            connection,
+            values.TryGetValue("--contacts", out var contacts) ? int.Parse(contacts, System.Globalization.CultureInfo.InvariantCulture) : 50_000,
+            values.TryGetValue("--writes", out var writes) ? int.Parse(writes, System.Globalization.CultureInfo.InvariantCulture) : 200);
+    }
+}
