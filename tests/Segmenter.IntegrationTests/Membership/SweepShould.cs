@@ -1,5 +1,6 @@
 using Hangfire;
 using Hangfire.AspNetCore;
+using Hangfire.Logging;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
@@ -14,6 +15,7 @@ using Segmenter.IntegrationTests.Infrastructure;
 namespace Segmenter.IntegrationTests.Membership;
 
 /// <summary>The sweep through real Hangfire on PostgreSQL storage, with several workers racing.</summary>
+[Collection(HangfireTests.Name)]
 public sealed class SweepShould(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
     private static readonly DateTimeOffset Created = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
@@ -22,6 +24,8 @@ public sealed class SweepShould(DatabaseFixture database) : IClassFixture<Databa
     public async Task Refresh_every_dynamic_segment_of_every_tenant_after_the_segments_it_reads()
     {
         var ct = TestContext.Current.CancellationToken;
+        // Hangfire's logging is process-wide; a web host of another test may have left it on its disposed logger factory.
+        LogProvider.SetCurrentLogProvider(null);
         var storageOptions = new PostgreSqlStorageOptions
         {
             SchemaName = "hangfire", PrepareSchemaIfNecessary = true, UseSlidingInvisibilityTimeout = true, QueuePollInterval = TimeSpan.FromMilliseconds(100),

@@ -1,12 +1,12 @@
 using System.Net;
 using System.Text.Json;
+using Hangfire;
+using Hangfire.Storage;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
-using Hangfire;
-using Hangfire.Storage;
 using Segmenter.Core.Data;
 using Segmenter.Core.Demo;
 using Segmenter.Core.Identity;
@@ -18,6 +18,7 @@ using Segmenter.IntegrationTests.Infrastructure;
 
 namespace Segmenter.IntegrationTests.Web;
 
+[Collection(HangfireTests.Name)]
 public sealed class WebHostShould : IAsyncLifetime
 {
     private const int DemoContacts = 250;
