@@ -14,6 +14,7 @@ namespace Segmenter.Core.Membership;
 /// </summary>
 public sealed class RefreshJob(IServiceScopeFactory scopes)
 {
+    [JobDisplayName("Refresh segment {1} of tenant {0}")]
     [AutomaticRetry(Attempts = 3, DelaysInSeconds = [10, 30, 60], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
     public async Task RunAsync(Guid tenantId, Guid segmentId, CancellationToken cancellationToken)
     {

@@ -18,6 +18,7 @@ public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
     public const string RecurringJobId = "segmenter-sweep";
 
     /// <returns>How many refresh jobs were queued.</returns>
+    [JobDisplayName("Sweep: refresh every dynamic segment of every tenant")]
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         // The one query that reads across tenants: it lists work, and each job then acts for one tenant.
