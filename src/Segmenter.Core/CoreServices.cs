@@ -20,6 +20,9 @@ public static class CoreServices
         services.AddScoped<RuleQueries>();
         services.AddScoped<MembershipEngine>();
         services.AddScoped<MembershipStats>();
+        services.AddScoped<ApiKeys.ApiKeys>();
+        services.AddScoped<ProvisionTenant>();
+        services.AddScoped<Fields.CreateField>();
         services.AddScoped<CreateSegment>();
         services.AddScoped<ListMembers>();
         services.AddScoped<FreezeSegment>();

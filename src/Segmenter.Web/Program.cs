@@ -1,4 +1,5 @@
 using Segmenter.Web;
+using Segmenter.Web.Api;
 using Segmenter.Web.Components;
 using Segmenter.Web.Data;
 using Segmenter.Web.Health;
@@ -9,6 +10,7 @@ var builder = WebApplication.CreateBuilder(args.Where(a => a != DatabaseStartup.
 builder.AddSegmenterData();
 builder.AddSegmenterJobs();
 builder.AddSegmenterUi();
+builder.AddSegmenterApi();
 
 var app = builder.Build();
 if (migrateOnly)
@@ -23,6 +25,7 @@ app.ScheduleSegmenterSweep();
 app.UseSegmenterPipeline();
 app.MapSegmenterHealth();
 app.MapSegmenterJobsDashboard();
+app.MapSegmenterApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using Segmenter.Web.Api;
 using Segmenter.Web.Health;
 
 namespace Segmenter.Web;
@@ -15,13 +16,26 @@ internal static class UiSetup
 
     public static WebApplication UseSegmenterPipeline(this WebApplication app)
     {
-        if (!app.Environment.IsDevelopment())
+        // The API answers every error with a problem document; pages answer with pages.
+        app.UseWhen(http => http.IsApi(), api =>
         {
-            app.UseExceptionHandler("/Error", createScopeForErrors: true);
-            app.UseHsts();
-        }
+            api.UseExceptionHandler();
+            api.UseStatusCodePages();
+            api.UseApiBodyLimit(app.Configuration);
+        });
+        app.UseWhen(http => !http.IsApi(), ui =>
+        {
+            if (!app.Environment.IsDevelopment())
+            {
+                ui.UseExceptionHandler("/Error", createScopeForErrors: true);
+                ui.UseHsts();
+            }
 
-        app.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+            ui.UseStatusCodePagesWithReExecute("/not-found", createScopeForStatusCodePages: true);
+        });
+        // After the status code pages, so that a 401 or 403 of the API gets its problem document.
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();
         return app;

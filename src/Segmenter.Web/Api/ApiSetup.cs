@@ -1,0 +1,63 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Segmenter.Core.Tenancy;
+
+namespace Segmenter.Web.Api;
+
+/// <summary>The REST API of DESIGN section 5: authentication by API key, roles, JSON in snake_case, problem details.</summary>
+internal static class ApiSetup
+{
+    public const string AnyRolePolicy = "api";
+    public const string MarketerPolicy = "api-marketer";
+    public const string AdminPolicy = "api-admin";
+
+    public static WebApplicationBuilder AddSegmenterApi(this WebApplicationBuilder builder)
+    {
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = MaxBodyBytes(builder.Configuration));
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        builder.Services.AddProblemDetails();
+        builder.Services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(AnyRolePolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireRole(TenantRole.All))
+            .AddPolicy(MarketerPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireRole(TenantRole.Admin, TenantRole.Marketer))
+            .AddPolicy(AdminPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireRole(TenantRole.Admin));
+        return builder;
+    }
+
+    public static WebApplication MapSegmenterApi(this WebApplication app)
+    {
+        app.MapSystemApi();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(AnyRolePolicy).AddEndpointFilter<ApiErrors>();
+        api.MapFieldsApi();
+        return app;
+    }
+
+    /// <summary>
+    /// A 413 problem for a declared body over the limit, before anything reads it. Kestrel also enforces the
+    /// limit on bodies without a length; reading past it throws, and <see cref="ApiErrors"/> answers 413.
+    /// </summary>
+    public static IApplicationBuilder UseApiBodyLimit(this IApplicationBuilder api, IConfiguration configuration)
+    {
+        var limit = MaxBodyBytes(configuration);
+        return api.Use(async (http, next) =>
+        {
+            if (http.Request.ContentLength > limit)
+            {
+                await TypedResults.Problem($"The body is larger than the {limit:N0} bytes this server accepts.", statusCode: StatusCodes.Status413PayloadTooLarge)
+                    .ExecuteAsync(http);
+                return;
+            }
+
+            await next(http);
+        });
+    }
+
+    private static long MaxBodyBytes(IConfiguration configuration) => configuration.GetValue<long>("Segmenter:Api:MaxBodyBytes", 32 * 1024 * 1024);
+
+    public static bool IsApi(this HttpContext http) => http.Request.Path.StartsWithSegments("/api");
+}

@@ -1,0 +1,64 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Segmenter.IntegrationTests.Infrastructure;
+
+namespace Segmenter.IntegrationTests.Api;
+
+/// <summary>The web host on a database cloned from the migrated template, one per test class; each test provisions its own tenants.</summary>
+public sealed class ApiHost : IAsyncLifetime
+{
+    public const string SystemKey = "test-system-key";
+
+    private WebApplicationFactory<Program>? _factory;
+
+    public string ConnectionString { get; private set; } = "";
+
+    public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The host has not started.");
+
+    public async ValueTask InitializeAsync()
+    {
+        ConnectionString = await PostgresServer.CreateDatabaseAsync(TestContext.Current.CancellationToken);
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+            .UseEnvironment("Development")
+            .UseSetting("ConnectionStrings:Segmenter", ConnectionString)
+            .UseSetting("Segmenter:Database:MigrateOnStartup", "false")
+            .UseSetting("Segmenter:Demo:SeedOnStartup", "false")
+            .UseSetting("Segmenter:SystemApiKey", SystemKey)
+            .UseSetting("Segmenter:Api:MaxBodyBytes", (2 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .UseSetting("Segmenter:Jobs:Workers", "1"));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_factory is not null)
+        {
+            await _factory.DisposeAsync();
+        }
+
+        await PostgresServer.DropDatabaseAsync(ConnectionString);
+    }
+
+    public HttpClient Anonymous() => Factory.CreateClient();
+
+    public HttpClient WithKey(string key)
+    {
+        var client = Factory.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>A new tenant through the system API, and a client holding its admin key.</summary>
+    public async Task<(Guid TenantId, HttpClient Admin, string Key)> ProvisionAsync(string timeZone = "UTC")
+    {
+        var slug = $"t-{Guid.NewGuid():N}"[..30];
+        using var system = WithKey(SystemKey);
+        using var response = await system.PostAsJsonAsync("/api/system/tenants", new { name = "Test tenant", slug, time_zone = timeZone }, TestContext.Current.CancellationToken);
+        response.EnsureSuccessStatusCode();
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        var key = body.RootElement.GetProperty("api_key").GetString()!;
+        return (body.RootElement.GetProperty("id").GetGuid(), WithKey(key), key);
+    }
+}
