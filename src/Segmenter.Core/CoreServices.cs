@@ -24,6 +24,9 @@ public static class CoreServices
         services.AddScoped<ProvisionTenant>();
         services.AddScoped<Fields.CreateField>();
         services.AddScoped<CreateSegment>();
+        services.AddScoped<UpdateSegment>();
+        services.AddScoped<DeleteSegment>();
+        services.AddScoped<DuplicateSegment>();
         services.AddScoped<ListMembers>();
         services.AddScoped<FreezeSegment>();
         services.AddTransient<RefreshJob>();

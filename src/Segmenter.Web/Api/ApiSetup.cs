@@ -34,6 +34,7 @@ internal static class ApiSetup
         app.MapSystemApi();
         var api = app.MapGroup("/api/v1").RequireAuthorization(AnyRolePolicy).AddEndpointFilter<ApiErrors>();
         api.MapFieldsApi();
+        api.MapSegmentsApi();
         return app;
     }
 

@@ -1,0 +1,73 @@
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Data;
+using Segmenter.Core.Membership;
+using Segmenter.Core.Rules;
+
+namespace Segmenter.Core.Segments;
+
+/// <summary>Only the parts given change; a null part stays as it is.</summary>
+public sealed record UpdateSegmentRequest(string? Name, string? Description, RuleGroup? Definition);
+
+/// <summary>
+/// Renames, re-describes or re-defines a segment. A dynamic segment with new rules is re-evaluated at once,
+/// in the same transaction, so it is never seen with new rules and old members; a static segment's
+/// definition is the record of how it was made and cannot change (409).
+/// </summary>
+public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, MembershipEngine engine, TimeProvider clock)
+{
+    public async Task<Segment> HandleAsync(Guid segmentId, UpdateSegmentRequest request, CancellationToken cancellationToken)
+    {
+        var segment = await db.Segments.SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
+            ?? throw new NotFoundException($"There is no segment {segmentId}.");
+        if (request.Definition is not null && segment.Type == SegmentType.Static)
+        {
+            throw new ConflictException("A static segment's definition records how it was made; it cannot change.");
+        }
+
+        var failures = new List<ValidationFailure>();
+        if (request.Name is { } name && (string.IsNullOrWhiteSpace(name) || name.Length > SegmentText.MaxNameLength))
+        {
+            failures.Add(new ValidationFailure("name", $"A name of 1 to {SegmentText.MaxNameLength} characters is required."));
+        }
+
+        if (request.Description is { Length: > SegmentText.MaxDescriptionLength })
+        {
+            failures.Add(new ValidationFailure("description", $"A description has at most {SegmentText.MaxDescriptionLength} characters."));
+        }
+
+        if (request.Definition is { } definition)
+        {
+            failures.AddRange(SegmentText.Under("definition", (await rules.ValidateAsync(definition, segmentId, cancellationToken)).Errors));
+        }
+
+        if (failures.Count > 0)
+        {
+            throw new ValidationException(failures);
+        }
+
+        segment.Name = request.Name?.Trim() ?? segment.Name;
+        segment.Description = request.Description ?? segment.Description;
+        segment.UpdatedAt = clock.GetUtcNow();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (request.Definition is not null)
+        {
+            segment.Definition = RuleJson.ToDocument(request.Definition);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        if (request.Definition is not null)
+        {
+            await engine.EvaluateNewAsync(segmentId, request.Definition, cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        if (request.Definition is not null)
+        {
+            await engine.CascadeAsync(segmentId, (await db.Segments.AsNoTracking().SingleAsync(s => s.Id == segmentId, cancellationToken)).LastEvaluatedAt!.Value, cancellationToken);
+        }
+
+        return await db.Segments.AsNoTracking().SingleAsync(s => s.Id == segmentId, cancellationToken);
+    }
+}

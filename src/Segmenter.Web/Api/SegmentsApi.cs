@@ -1,0 +1,327 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CsvHelper;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core;
+using Segmenter.Core.Data;
+using Segmenter.Core.Membership;
+using Segmenter.Core.Rules;
+using Segmenter.Core.Segments;
+
+namespace Segmenter.Web.Api;
+
+/// <summary><c>/api/v1/segments</c>: segments, their members, and the questions asked of them (DESIGN section 5).</summary>
+internal static class SegmentsApi
+{
+    public sealed record SegmentResponse(
+        Guid Id,
+        string Name,
+        string? Description,
+        string Type,
+        JsonElement? Definition,
+        int MemberCount,
+        DateTimeOffset? LastEvaluatedAt,
+        int? LastEvaluationMs,
+        string? LastError,
+        DateTimeOffset CreatedAt,
+        DateTimeOffset UpdatedAt)
+    {
+        public static SegmentResponse From(Segment s) => new(
+            s.Id, s.Name, s.Description, s.Type, s.Definition?.RootElement.Clone(), s.MemberCount,
+            s.LastEvaluatedAt, s.LastEvaluationMs, s.LastError, s.CreatedAt, s.UpdatedAt);
+    }
+
+    public sealed record CreateSegmentBody(string? Name, string? Description, string? Type, JsonElement? Definition, List<Guid>? ContactIds);
+
+    public sealed record UpdateSegmentBody(string? Name, string? Description, JsonElement? Definition);
+
+    public sealed record PreviewBody(JsonElement? Definition, int? SampleSize);
+
+    public sealed record PreviewResponse(int Count, IReadOnlyList<ContactResponse> Sample);
+
+    public sealed record ContactIdsBody(List<Guid>? ContactIds);
+
+    public sealed record MemberCountResponse(int MemberCount);
+
+    public sealed record FreezeBody(string? Name);
+
+    public sealed record HistoryResponse(IReadOnlyList<SizePoint> Items);
+
+    public sealed record OverlapResponse(Dictionary<string, int> Counts, int Both);
+
+    public static RouteGroupBuilder MapSegmentsApi(this RouteGroupBuilder api)
+    {
+        var segments = api.MapGroup("/segments").WithTags("Segments");
+        segments.MapGet("/", List);
+        segments.MapGet("/{id:guid}", Get);
+        segments.MapGet("/{id:guid}/contacts", Members);
+        segments.MapGet("/{id:guid}/contacts.csv", Export);
+        segments.MapGet("/{id:guid}/history", History);
+        segments.MapGet("/{id:guid}/explain/{contactId:guid}", Explain);
+        segments.MapGet("/overlap", GetOverlap);
+
+        var changes = segments.MapGroup("/").RequireAuthorization(ApiSetup.MarketerPolicy);
+        changes.MapPost("/", Create).Accepts<CreateSegmentBody>("application/json");
+        changes.MapPost("/preview", Preview).Accepts<PreviewBody>("application/json");
+        changes.MapPut("/{id:guid}", Update).Accepts<UpdateSegmentBody>("application/json");
+        changes.MapDelete("/{id:guid}", Delete);
+        changes.MapPost("/{id:guid}/restore", Restore);
+        changes.MapPost("/{id:guid}/duplicate", Duplicate);
+        changes.MapPost("/{id:guid}/refresh", Refresh);
+        changes.MapPost("/{id:guid}/contacts", AddMembers).Accepts<ContactIdsBody>("application/json");
+        changes.MapPost("/{id:guid}/contacts/remove", RemoveMembers).Accepts<ContactIdsBody>("application/json");
+        changes.MapPost("/{id:guid}/freeze", Freeze).Accepts<FreezeBody>("application/json");
+        return api;
+    }
+
+    private static async Task<Ok<ApiPage<SegmentResponse>>> List(
+        SegmenterDbContext db, string? type, string? q, int? limit, Guid? after, CancellationToken cancellationToken)
+    {
+        var size = Paging.Limit(limit);
+        var query = db.Segments.AsNoTracking().Where(s => s.DeletedAt == null);
+        if (type is not null)
+        {
+            query = SegmentType.All.Contains(type) ? query.Where(s => s.Type == type) : throw Paging.Invalid("type", $"Type must be one of: {string.Join(", ", SegmentType.All)}.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(q))
+        {
+            var pattern = $"%{Escape(q.Trim())}%";
+            query = query.Where(s => EF.Functions.ILike(s.Name, pattern, "\\"));
+        }
+
+        if (after is { } cursor)
+        {
+            query = query.Where(s => s.Id.CompareTo(cursor) > 0);
+        }
+
+        var items = await query.OrderBy(s => s.Id).Take(size + 1).ToListAsync(cancellationToken);
+        return TypedResults.Ok(Paging.Page(items, size, s => s.Id, SegmentResponse.From));
+    }
+
+    private static async Task<Ok<SegmentResponse>> Get(Guid id, SegmenterDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(SegmentResponse.From(await LiveAsync(db, id, cancellationToken)));
+
+    private static async Task<Created<SegmentResponse>> Create(
+        HttpRequest request, ClaimsPrincipal user, CreateSegment create, CancellationToken cancellationToken)
+    {
+        using var body = await ApiJson.ReadDocumentAsync(request, cancellationToken);
+        CreateSegmentRequest command;
+        if (body.RootElement.ValueKind == JsonValueKind.Object && body.RootElement.TryGetProperty("conditions", out _))
+        {
+            var shorthand = RuleJson.ReadShorthand(body.RootElement);
+            command = new CreateSegmentRequest(shorthand.Name ?? "", shorthand.Description, SegmentType.Dynamic, shorthand.Definition);
+        }
+        else
+        {
+            var fields = body.RootElement.Deserialize<CreateSegmentBody>(ApiJson.Options) ?? throw EmptyBody();
+            command = new CreateSegmentRequest(
+                fields.Name ?? "", fields.Description, fields.Type ?? "", Definition(fields.Definition), fields.ContactIds);
+        }
+
+        var segment = await create.HandleAsync(command, null, cancellationToken);
+        return TypedResults.Created($"/api/v1/segments/{segment.Id}", SegmentResponse.From(segment));
+    }
+
+    private static async Task<Ok<SegmentResponse>> Update(Guid id, HttpRequest request, UpdateSegment update, CancellationToken cancellationToken)
+    {
+        var body = await ApiJson.ReadAsync<UpdateSegmentBody>(request, cancellationToken);
+        var segment = await update.HandleAsync(id, new UpdateSegmentRequest(body.Name, body.Description, Definition(body.Definition)), cancellationToken);
+        return TypedResults.Ok(SegmentResponse.From(segment));
+    }
+
+    private static async Task<NoContent> Delete(Guid id, DeleteSegment delete, CancellationToken cancellationToken)
+    {
+        await delete.HandleAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task<Ok<SegmentResponse>> Restore(Guid id, DeleteSegment delete, CancellationToken cancellationToken) =>
+        TypedResults.Ok(SegmentResponse.From(await delete.RestoreAsync(id, cancellationToken)));
+
+    private static async Task<Created<SegmentResponse>> Duplicate(Guid id, DuplicateSegment duplicate, CancellationToken cancellationToken)
+    {
+        var copy = await duplicate.HandleAsync(id, null, cancellationToken);
+        return TypedResults.Created($"/api/v1/segments/{copy.Id}", SegmentResponse.From(copy));
+    }
+
+    private static async Task<Ok<PreviewResponse>> Preview(HttpRequest request, RuleQueries queries, CancellationToken cancellationToken)
+    {
+        var body = await ApiJson.ReadAsync<PreviewBody>(request, cancellationToken);
+        var definition = Definition(body.Definition) ?? throw Paging.Invalid("definition", "A definition is required.");
+        var sampleSize = body.SampleSize ?? 10;
+        if (sampleSize is < 0 or > 100)
+        {
+            throw Paging.Invalid("sample_size", "The sample size is 0 to 100.");
+        }
+
+        var count = await queries.CountAsync(definition, cancellationToken);
+        var sample = sampleSize == 0 ? [] : (await queries.PageAsync(definition, null, sampleSize, cancellationToken)).Items;
+        return TypedResults.Ok(new PreviewResponse(count, sample.Select(ContactResponse.From).ToList()));
+    }
+
+    private static async Task<Ok<RefreshResult>> Refresh(Guid id, MembershipEngine engine, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await engine.RefreshAsync(id, cancellationToken));
+
+    private static async Task<Ok<ApiPage<ContactResponse>>> Members(
+        Guid id, SegmenterDbContext db, int? limit, Guid? after, CancellationToken cancellationToken)
+    {
+        await LiveAsync(db, id, cancellationToken);
+        var size = Paging.Limit(limit);
+        var members = MembersOf(db, id);
+        if (after is { } cursor)
+        {
+            members = members.Where(c => c.Id.CompareTo(cursor) > 0);
+        }
+
+        var items = await members.OrderBy(c => c.Id).Take(size + 1).ToListAsync(cancellationToken);
+        return TypedResults.Ok(Paging.Page(items, size, c => c.Id, ContactResponse.From));
+    }
+
+    /// <summary>Every member as a CSV row, read a page at a time and written straight to the response, so any size streams in constant memory.</summary>
+    private static async Task<PushStreamHttpResult> Export(Guid id, SegmenterDbContext db, CancellationToken cancellationToken)
+    {
+        var segment = await LiveAsync(db, id, cancellationToken);
+        return TypedResults.Stream(
+            async body =>
+            {
+                await using var writer = new StreamWriter(body, leaveOpen: true);
+                await using var csv = CsvWriter.Create(writer, null, leaveOpen: true);
+                foreach (var header in ExportColumns)
+                {
+                    csv.WriteField(header);
+                }
+
+                await csv.EndRecordAsync(cancellationToken);
+                Guid? after = null;
+                while (true)
+                {
+                    var page = MembersOf(db, id);
+                    if (after is { } cursor)
+                    {
+                        page = page.Where(c => c.Id.CompareTo(cursor) > 0);
+                    }
+
+                    var contacts = await page.OrderBy(c => c.Id).Take(ExportPage).ToListAsync(cancellationToken);
+                    foreach (var c in contacts)
+                    {
+                        foreach (var value in ExportRow(c))
+                        {
+                            csv.WriteField(value ?? "");
+                        }
+
+                        await csv.EndRecordAsync(cancellationToken);
+                    }
+
+                    if (contacts.Count < ExportPage)
+                    {
+                        break;
+                    }
+
+                    after = contacts[^1].Id;
+                }
+            },
+            "text/csv",
+            $"{FileName(segment.Name)}.csv");
+    }
+
+    private const int ExportPage = 5000;
+
+    private static string?[] ExportRow(Core.Contacts.Contact c) =>
+    [
+        c.Id.ToString(), c.Email, c.FirstName, c.LastName, c.Phone, c.Status, c.Country, c.City, c.TimeZone,
+        c.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), c.SubscribedAt?.ToString("O", CultureInfo.InvariantCulture),
+        c.CreatedAt.ToString("O", CultureInfo.InvariantCulture), string.Join(";", c.Tags), c.Attributes.RootElement.GetRawText(),
+    ];
+
+    private static readonly string[] ExportColumns =
+        ["id", "email", "first_name", "last_name", "phone", "status", "country", "city", "time_zone", "birthday", "subscribed_at", "created_at", "tags", "attributes"];
+
+    private static async Task<Ok<HistoryResponse>> History(Guid id, MembershipStats stats, DateTimeOffset? since, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new HistoryResponse(await stats.HistoryAsync(id, since ?? DateTimeOffset.UnixEpoch, cancellationToken)));
+
+    private static async Task<Ok<JsonObject>> Explain(Guid id, Guid contactId, SegmenterDbContext db, RuleQueries queries, CancellationToken cancellationToken)
+    {
+        var segment = await LiveAsync(db, id, cancellationToken);
+        var definition = segment.Definition is { } json
+            ? RuleJson.ReadDefinition(json.RootElement)
+            : throw new ConflictException("This segment was made by hand; it has no rules to explain.");
+        var explained = await queries.ExplainAsync(definition, contactId, cancellationToken)
+            ?? throw new NotFoundException($"There is no contact {contactId}.");
+        var tree = ExplainJson(explained);
+        tree["member"] = await db.SegmentMembers.AnyAsync(m => m.SegmentId == id && m.ContactId == contactId, cancellationToken);
+        return TypedResults.Ok(tree);
+    }
+
+    private static async Task<Ok<OverlapResponse>> GetOverlap(string? ids, MembershipStats stats, CancellationToken cancellationToken)
+    {
+        var parsed = (ids ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Select(s => Guid.TryParse(s, out var g) ? g : Guid.Empty).ToList();
+        if (parsed.Count != 2 || parsed.Contains(Guid.Empty) || parsed[0] == parsed[1])
+        {
+            throw Paging.Invalid("ids", "Give two different segment ids: ids=a,b.");
+        }
+
+        var overlap = await stats.OverlapAsync(parsed[0], parsed[1], cancellationToken);
+        return TypedResults.Ok(new OverlapResponse(
+            new Dictionary<string, int> { [overlap.First.ToString()] = overlap.FirstCount, [overlap.Second.ToString()] = overlap.SecondCount },
+            overlap.Both));
+    }
+
+    private static async Task<Ok<MemberCountResponse>> AddMembers(Guid id, HttpRequest request, ListMembers lists, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new MemberCountResponse(await lists.AddAsync(id, await ContactIdsAsync(request, cancellationToken), cancellationToken)));
+
+    private static async Task<Ok<MemberCountResponse>> RemoveMembers(Guid id, HttpRequest request, ListMembers lists, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new MemberCountResponse(await lists.RemoveAsync(id, await ContactIdsAsync(request, cancellationToken), cancellationToken)));
+
+    private static async Task<Created<SegmentResponse>> Freeze(Guid id, HttpRequest request, FreezeSegment freeze, CancellationToken cancellationToken)
+    {
+        var body = await ApiJson.ReadAsync<FreezeBody>(request, cancellationToken);
+        var frozen = await freeze.HandleAsync(id, body.Name ?? "", null, cancellationToken);
+        return TypedResults.Created($"/api/v1/segments/{frozen.Id}", SegmentResponse.From(frozen));
+    }
+
+    private static async Task<List<Guid>> ContactIdsAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        var body = await ApiJson.ReadAsync<ContactIdsBody>(request, cancellationToken);
+        return body.ContactIds is { Count: > 0 and <= CreateSegmentValidator.MaxContactIds } ids
+            ? ids
+            : throw Paging.Invalid("contact_ids", $"Give 1 to {CreateSegmentValidator.MaxContactIds:N0} contact ids.");
+    }
+
+    private static IQueryable<Core.Contacts.Contact> MembersOf(SegmenterDbContext db, Guid segmentId) =>
+        db.Contacts.AsNoTracking().Where(c => c.Memberships.Any(m => m.SegmentId == segmentId));
+
+    private static async Task<Segment> LiveAsync(SegmenterDbContext db, Guid id, CancellationToken cancellationToken) =>
+        await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken)
+        ?? throw new NotFoundException($"There is no segment {id}.");
+
+    private static RuleGroup? Definition(JsonElement? json) =>
+        json is { ValueKind: not JsonValueKind.Null } element ? RuleJson.ReadDefinition(element, "definition") : null;
+
+    /// <summary>A node as its own JSON with <c>matched</c> beside it; a group's <c>rules</c> explained the same way.</summary>
+    private static JsonObject ExplainJson(ExplainedNode node)
+    {
+        var json = JsonNode.Parse(RuleJson.Serialize(node.Node))!.AsObject();
+        json["matched"] = node.Matched;
+        if (node.Node is RuleGroup)
+        {
+            json["rules"] = new JsonArray(node.Children.Select(child => (JsonNode)ExplainJson(child)).ToArray());
+        }
+
+        return json;
+    }
+
+    private static string Escape(string text) =>
+        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
+
+    private static string FileName(string name) =>
+        new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' ? ch : '-').ToArray());
+
+    private static JsonException EmptyBody() => new("The body is empty or null.", "$", null, null);
+}
