@@ -23,6 +23,8 @@ public static class CoreServices
         services.AddScoped<ApiKeys.ApiKeys>();
         services.AddScoped<ProvisionTenant>();
         services.AddScoped<Fields.CreateField>();
+        services.AddScoped<Contacts.UpsertContacts>();
+        services.AddScoped<Contacts.AddEvents>();
         services.AddScoped<CreateSegment>();
         services.AddScoped<UpdateSegment>();
         services.AddScoped<DeleteSegment>();

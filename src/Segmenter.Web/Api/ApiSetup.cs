@@ -35,6 +35,7 @@ internal static class ApiSetup
         var api = app.MapGroup("/api/v1").RequireAuthorization(AnyRolePolicy).AddEndpointFilter<ApiErrors>();
         api.MapFieldsApi();
         api.MapSegmentsApi();
+        api.MapContactsApi();
         return app;
     }
 

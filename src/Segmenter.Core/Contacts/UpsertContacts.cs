@@ -1,0 +1,169 @@
+using System.Text.Json;
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using NpgsqlTypes;
+using Segmenter.Core.Data;
+using Segmenter.Core.Membership;
+using Segmenter.Core.Rules;
+using Segmenter.Core.Tenancy;
+
+namespace Segmenter.Core.Contacts;
+
+/// <summary>What an upsert did: how many contacts were created and updated, and each one's id in input order.</summary>
+public sealed record UpsertResult(int Created, int Updated, IReadOnlyList<Guid> Ids);
+
+/// <summary>
+/// Creates or updates contacts by case-insensitive email, all or nothing. The batch is checked whole first
+/// (every bad item named by its path); then it is copied into a temporary table by binary COPY and merged
+/// by one statement: present fields overwrite, attributes merge key by key and a null removes one. The
+/// contacts written then go to the real-time membership path.
+/// </summary>
+public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant, RuleQueries rules, RealtimeMembership realtime, TimeProvider clock)
+{
+    public const int MaxBatch = 10_000;
+
+    /// <summary>Reads and checks <c>{"contacts": [...]}</c>; throws <see cref="ValidationException"/> naming every bad item.</summary>
+    public async Task<IReadOnlyList<ContactInput>> ReadAsync(JsonElement body, CancellationToken cancellationToken)
+    {
+        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("contacts", out var items) || items.ValueKind != JsonValueKind.Array
+            || items.GetArrayLength() is 0 or > MaxBatch || body.EnumerateObject().Count() != 1)
+        {
+            throw new ValidationException([new ValidationFailure("contacts", $"The body is {{\"contacts\": [...]}} with 1 to {MaxBatch:N0} contacts.")]);
+        }
+
+        var catalog = (await rules.EnvironmentAsync(cancellationToken)).Catalog;
+        var failures = new List<ValidationFailure>();
+        var inputs = new List<ContactInput>();
+        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var index = 0;
+        foreach (var item in items.EnumerateArray())
+        {
+            var path = $"contacts[{index}]";
+            if (ContactInput.Read(item, path, catalog, failures) is { } input)
+            {
+                if (seen.TryGetValue(input.Email, out var first))
+                {
+                    failures.Add(new ValidationFailure($"{path}.email", $"The same email as contacts[{first}]; give each contact once per batch."));
+                }
+
+                seen.TryAdd(input.Email, index);
+                inputs.Add(input);
+            }
+
+            index++;
+        }
+
+        return failures.Count == 0 ? inputs : throw new ValidationException(failures);
+    }
+
+    public async Task<UpsertResult> HandleAsync(IReadOnlyList<ContactInput> contacts, CancellationToken cancellationToken)
+    {
+        var tenantId = tenant.TenantId ?? throw new InvalidOperationException("Writing contacts needs a current tenant.");
+        var now = clock.GetUtcNow();
+        var rows = new List<(int Ord, Guid Id, bool Created)>(contacts.Count);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            var connection = (NpgsqlConnection)db.Database.GetDbConnection();
+            await db.Database.ExecuteSqlRawAsync(
+                """
+                CREATE TEMP TABLE contact_batch (
+                    ord int, id uuid, email text, present int, first_name text, last_name text, phone text, status text,
+                    country text, city text, time_zone text, birthday date, subscribed_at timestamptz, created_at timestamptz,
+                    tags text[], set_attributes jsonb, remove_attributes text[]) ON COMMIT DROP
+                """,
+                cancellationToken);
+            await CopyAsync(connection, contacts, cancellationToken);
+            // Two batches of one tenant never race to insert the same email.
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('contacts:' || {tenantId}::text, 0))", cancellationToken);
+
+            await using var merge = new NpgsqlCommand(MergeSql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+            merge.Parameters.Add(new NpgsqlParameter("tenant", tenantId));
+            merge.Parameters.Add(new NpgsqlParameter("now", now));
+            await using (var reader = await merge.ExecuteReaderAsync(cancellationToken))
+            {
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    rows.Add((reader.GetInt32(0), reader.GetGuid(1), reader.GetBoolean(2)));
+                }
+            }
+
+            await transaction.CommitAsync(cancellationToken);
+        }
+
+        var ids = rows.OrderBy(r => r.Ord).Select(r => r.Id).ToList();
+        realtime.ContactsChanged(tenantId, ids);
+        return new UpsertResult(rows.Count(r => r.Created), rows.Count(r => !r.Created), ids);
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ContactInput> contacts, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY contact_batch (ord, id, email, present, first_name, last_name, phone, status, country, city, time_zone, " +
+            "birthday, subscribed_at, created_at, tags, set_attributes, remove_attributes) FROM STDIN (FORMAT BINARY)",
+            cancellationToken);
+        for (var i = 0; i < contacts.Count; i++)
+        {
+            var c = contacts[i];
+            await copy.StartRowAsync(cancellationToken);
+            await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
+            await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
+            await copy.WriteAsync(c.Email, NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(c.Present, NpgsqlDbType.Integer, cancellationToken);
+            foreach (var text in new[] { c.FirstName, c.LastName, c.Phone, c.Status, c.Country, c.City, c.TimeZone })
+            {
+                await WriteAsync(copy, text, NpgsqlDbType.Text, cancellationToken);
+            }
+
+            await WriteAsync(copy, c.Birthday, NpgsqlDbType.Date, cancellationToken);
+            await WriteAsync(copy, c.SubscribedAt, NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteAsync(copy, c.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
+            await WriteAsync(copy, c.Tags?.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+            await copy.WriteAsync(c.SetAttributes.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
+            await copy.WriteAsync(c.RemoveAttributes.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+    }
+
+    private static async Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    {
+        if (value is null)
+        {
+            await copy.WriteNullAsync(cancellationToken);
+        }
+        else
+        {
+            await copy.WriteAsync(value, type, cancellationToken);
+        }
+    }
+
+    /// <summary>
+    /// The contacts whose email exists are updated (present fields only), the others inserted, in one
+    /// statement reading one snapshot; returns (input position, id, created) for every contact.
+    /// </summary>
+    private static readonly string MergeSql = $$"""
+        WITH updated AS (
+            UPDATE contacts AS c SET
+                {{string.Join(",\n        ", ContactInput.Fields.Select((f, bit) =>
+                    $"{f} = CASE WHEN b.present & {1 << bit} <> 0 THEN {(f == "tags" ? "coalesce(b.tags, '{}')" : $"b.{f}")} ELSE c.{f} END"))}},
+                attributes = (c.attributes || b.set_attributes) - b.remove_attributes,
+                updated_at = @now
+            FROM contact_batch AS b
+            WHERE c.tenant_id = @tenant AND c.email_normalized = lower(b.email)
+            RETURNING b.ord, c.id),
+        inserted AS (
+            INSERT INTO contacts (tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone,
+                                  birthday, subscribed_at, created_at, updated_at, tags, attributes)
+            SELECT @tenant, b.id, b.email, b.first_name, b.last_name, b.phone, coalesce(b.status, 'subscribed'), b.country, b.city,
+                   b.time_zone, b.birthday, b.subscribed_at, coalesce(b.created_at, @now), @now, coalesce(b.tags, '{}'), b.set_attributes
+            FROM contact_batch AS b
+            WHERE NOT EXISTS (SELECT 1 FROM contacts AS c WHERE c.tenant_id = @tenant AND c.email_normalized = lower(b.email))
+            RETURNING id)
+        SELECT ord, id, false FROM updated
+        UNION ALL
+        SELECT b.ord, b.id, true FROM inserted AS i JOIN contact_batch AS b ON b.id = i.id
+        """;
+}

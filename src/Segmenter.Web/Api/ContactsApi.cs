@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+using Segmenter.Core.Membership;
+
+namespace Segmenter.Web.Api;
+
+/// <summary><c>/api/v1/contacts</c> and <c>/api/v1/events</c>: ingest in atomic batches, and reading contacts.</summary>
+internal static class ContactsApi
+{
+    public sealed record ContactsBatchBody(IReadOnlyList<object> Contacts);
+
+    public sealed record EventsBatchBody(IReadOnlyList<object> Events);
+
+    public sealed record UpsertResponse(int Created, int Updated, IReadOnlyList<Guid> Ids);
+
+    public sealed record EventsResponse(int Accepted);
+
+    public sealed record MembershipResponse(Guid SegmentId, string Name, string Type, DateTimeOffset EnteredAt);
+
+    public static RouteGroupBuilder MapContactsApi(this RouteGroupBuilder api)
+    {
+        var contacts = api.MapGroup("/contacts").WithTags("Contacts").RequireAuthorization(ApiSetup.MarketerPolicy);
+        contacts.MapPost("/batch", Upsert).Accepts<ContactsBatchBody>("application/json");
+        contacts.MapGet("/", List);
+        contacts.MapGet("/{id:guid}", Get);
+        contacts.MapDelete("/{id:guid}", Delete);
+        contacts.MapGet("/{id:guid}/segments", Segments);
+
+        api.MapGroup("/events").WithTags("Events").RequireAuthorization(ApiSetup.MarketerPolicy)
+            .MapPost("/batch", AddEvents).Accepts<EventsBatchBody>("application/json");
+        return api;
+    }
+
+    private static async Task<Ok<UpsertResponse>> Upsert(HttpRequest request, UpsertContacts upsert, CancellationToken cancellationToken)
+    {
+        using var body = await ApiJson.ReadDocumentAsync(request, cancellationToken);
+        var result = await upsert.HandleAsync(await upsert.ReadAsync(body.RootElement, cancellationToken), cancellationToken);
+        return TypedResults.Ok(new UpsertResponse(result.Created, result.Updated, result.Ids));
+    }
+
+    private static async Task<Ok<EventsResponse>> AddEvents(HttpRequest request, AddEvents add, CancellationToken cancellationToken)
+    {
+        using var body = await ApiJson.ReadDocumentAsync(request, cancellationToken);
+        return TypedResults.Ok(new EventsResponse(await add.HandleAsync(await add.ReadAsync(body.RootElement, cancellationToken), cancellationToken)));
+    }
+
+    /// <summary>All contacts by pages, or the one with an email (case-insensitive) when <paramref name="email"/> is given.</summary>
+    private static async Task<Ok<ApiPage<ContactResponse>>> List(
+        SegmenterDbContext db, string? email, int? limit, Guid? after, CancellationToken cancellationToken)
+    {
+        var size = Paging.Limit(limit);
+        var query = db.Contacts.AsNoTracking();
+        if (email is not null)
+        {
+            var normalized = email.Trim().ToLowerInvariant();
+            query = query.Where(c => c.EmailNormalized == normalized);
+        }
+
+        if (after is { } cursor)
+        {
+            query = query.Where(c => c.Id.CompareTo(cursor) > 0);
+        }
+
+        var items = await query.OrderBy(c => c.Id).Take(size + 1).ToListAsync(cancellationToken);
+        return TypedResults.Ok(Paging.Page(items, size, c => c.Id, ContactResponse.From));
+    }
+
+    private static async Task<Ok<ContactResponse>> Get(Guid id, SegmenterDbContext db, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ContactResponse.From(await db.Contacts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
+            ?? throw new NotFoundException($"There is no contact {id}.")));
+
+    /// <summary>Deletes the contact, its events and its memberships (member counts follow by trigger).</summary>
+    private static async Task<NoContent> Delete(Guid id, SegmenterDbContext db, CancellationToken cancellationToken) =>
+        await db.Contacts.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 1
+            ? TypedResults.NoContent()
+            : throw new NotFoundException($"There is no contact {id}.");
+
+    private static async Task<Ok<ApiPage<MembershipResponse>>> Segments(Guid id, MembershipStats stats, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new ApiPage<MembershipResponse>(
+            (await stats.SegmentsOfContactAsync(id, cancellationToken)).Select(m => new MembershipResponse(m.SegmentId, m.Name, m.Type, m.EnteredAt)).ToList(),
+            null));
+}
