@@ -25,6 +25,7 @@ public static class CoreServices
         services.AddScoped<Fields.CreateField>();
         services.AddScoped<Contacts.UpsertContacts>();
         services.AddScoped<Contacts.AddEvents>();
+        services.AddScoped<Campaigns.Audiences>();
         services.AddScoped<CreateSegment>();
         services.AddScoped<UpdateSegment>();
         services.AddScoped<DeleteSegment>();

@@ -36,6 +36,7 @@ internal static class ApiSetup
         api.MapFieldsApi();
         api.MapSegmentsApi();
         api.MapContactsApi();
+        api.MapCampaignsApi();
         return app;
     }
 

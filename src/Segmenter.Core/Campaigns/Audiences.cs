@@ -1,0 +1,158 @@
+using FluentValidation;
+using FluentValidation.Results;
+using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+using Segmenter.Core.Tenancy;
+
+namespace Segmenter.Core.Campaigns;
+
+/// <summary>Who a campaign goes to: members of any <c>include</c> segment, minus members of every <c>exclude</c> segment, minus the non-subscribed when asked.</summary>
+public sealed record AudienceRequest(IReadOnlyList<Guid>? Include, IReadOnlyList<Guid>? Exclude, bool SubscribedOnly = true);
+
+public sealed record CreateCampaignRequest(string? Name, AudienceRequest? Audience);
+
+/// <summary>
+/// Campaign audiences over the materialised members: each contact once (the query runs over contacts, with
+/// <c>EXISTS</c> on memberships), counted live while a campaign is a draft; locking copies the recipients
+/// as they are, after which they never change.
+/// </summary>
+public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, TimeProvider clock)
+{
+    public const int MaxSegments = 50;
+
+    public async Task<int> CountAsync(AudienceRequest audience, string path, CancellationToken cancellationToken) =>
+        await (await QueryAsync(audience, path, cancellationToken)).CountAsync(cancellationToken);
+
+    public async Task<Campaign> CreateAsync(CreateCampaignRequest request, CancellationToken cancellationToken)
+    {
+        var failures = new List<ValidationFailure>();
+        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        {
+            failures.Add(new ValidationFailure("name", "A name of 1 to 200 characters is required."));
+        }
+
+        var audience = request.Audience ?? new AudienceRequest(null, null);
+        failures.AddRange(await CheckAsync(audience, "audience", cancellationToken));
+        if (failures.Count > 0)
+        {
+            throw new ValidationException(failures);
+        }
+
+        var campaign = new Campaign
+        {
+            TenantId = tenant.TenantId ?? throw new InvalidOperationException("Creating a campaign needs a current tenant."),
+            Name = request.Name!.Trim(),
+            IncludeSegmentIds = [.. audience.Include!.Distinct()],
+            ExcludeSegmentIds = [.. (audience.Exclude ?? []).Distinct()],
+            SubscribedOnly = audience.SubscribedOnly,
+        };
+        db.Campaigns.Add(campaign);
+        await db.SaveChangesAsync(cancellationToken);
+        return campaign;
+    }
+
+    public async Task<Campaign> GetAsync(Guid campaignId, CancellationToken cancellationToken) =>
+        await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken)
+        ?? throw new NotFoundException($"There is no campaign {campaignId}.");
+
+    /// <summary>A draft's recipients as its audience is now; a locked campaign's as they were frozen. In id order, after the cursor.</summary>
+    public async Task<(IReadOnlyList<Contact> Items, Guid? Next)> RecipientsAsync(Guid campaignId, Guid? after, int limit, CancellationToken cancellationToken)
+    {
+        var campaign = await GetAsync(campaignId, cancellationToken);
+        var recipients = campaign.Status == Campaign.Locked
+            ? db.Contacts.Where(c => db.CampaignRecipients.Any(r => r.CampaignId == campaignId && r.ContactId == c.Id))
+            : Query(Audience(campaign));
+        if (after is { } cursor)
+        {
+            recipients = recipients.Where(c => c.Id.CompareTo(cursor) > 0);
+        }
+
+        var items = await recipients.AsNoTracking().OrderBy(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        return items.Count > limit ? (items[..limit], items[limit - 1].Id) : (items, null);
+    }
+
+    /// <summary>Freezes the recipients as they are now, in one statement; a locked campaign cannot be locked again (409).</summary>
+    public async Task<Campaign> LockAsync(Guid campaignId, CancellationToken cancellationToken)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var campaign = await db.Campaigns.FromSql($"SELECT * FROM campaigns WHERE id = {campaignId} FOR UPDATE")
+            .SingleOrDefaultAsync(cancellationToken) ?? throw new NotFoundException($"There is no campaign {campaignId}.");
+        if (campaign.Status == Campaign.Locked)
+        {
+            throw new ConflictException("The campaign is locked already; its recipients are frozen.");
+        }
+
+        var recipients = Query(Audience(campaign)).Select(c => c.Id);
+        await using (var command = recipients.CreateDbCommand())
+        {
+            command.CommandText = $"INSERT INTO campaign_recipients (tenant_id, campaign_id, contact_id) SELECT @segmenter_tenant, @segmenter_campaign, id FROM ({command.CommandText}) AS audience";
+            command.Parameters.Add(new Npgsql.NpgsqlParameter("segmenter_tenant", campaign.TenantId));
+            command.Parameters.Add(new Npgsql.NpgsqlParameter("segmenter_campaign", campaignId));
+            command.Transaction = Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(transaction);
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        campaign.Status = Campaign.Locked;
+        campaign.LockedAt = clock.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return campaign;
+    }
+
+    public async Task<int> RecipientCountAsync(Campaign campaign, CancellationToken cancellationToken) =>
+        campaign.Status == Campaign.Locked
+            ? await db.CampaignRecipients.CountAsync(r => r.CampaignId == campaign.Id, cancellationToken)
+            : await Query(Audience(campaign)).CountAsync(cancellationToken);
+
+    private async Task<IQueryable<Contact>> QueryAsync(AudienceRequest audience, string path, CancellationToken cancellationToken)
+    {
+        var failures = await CheckAsync(audience, path, cancellationToken);
+        return failures.Count == 0 ? Query(audience) : throw new ValidationException(failures);
+    }
+
+    private IQueryable<Contact> Query(AudienceRequest audience)
+    {
+        var include = audience.Include!.ToList();
+        var exclude = (audience.Exclude ?? []).ToList();
+        var contacts = db.Contacts.Where(c => c.Memberships.Any(m => include.Contains(m.SegmentId)));
+        if (exclude.Count > 0)
+        {
+            contacts = contacts.Where(c => !c.Memberships.Any(m => exclude.Contains(m.SegmentId)));
+        }
+
+        return audience.SubscribedOnly ? contacts.Where(c => c.Status == ContactStatus.Subscribed) : contacts;
+    }
+
+    private static AudienceRequest Audience(Campaign campaign) => new(campaign.IncludeSegmentIds, campaign.ExcludeSegmentIds, campaign.SubscribedOnly);
+
+    private async Task<List<ValidationFailure>> CheckAsync(AudienceRequest audience, string path, CancellationToken cancellationToken)
+    {
+        var prefix = path.Length == 0 ? "" : path + ".";
+        var failures = new List<ValidationFailure>();
+        if (audience.Include is not { Count: > 0 and <= MaxSegments })
+        {
+            failures.Add(new ValidationFailure($"{prefix}include", $"Include 1 to {MaxSegments} segments."));
+        }
+
+        if (audience.Exclude is { Count: > MaxSegments })
+        {
+            failures.Add(new ValidationFailure($"{prefix}exclude", $"Exclude at most {MaxSegments} segments."));
+        }
+
+        if (failures.Count > 0)
+        {
+            return failures;
+        }
+
+        var wanted = audience.Include!.Concat(audience.Exclude ?? []).Distinct().ToList();
+        var live = (await db.Segments.Where(s => wanted.Contains(s.Id) && s.DeletedAt == null).Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet();
+        foreach (var (list, name) in new[] { (audience.Include!, "include"), (audience.Exclude ?? [], "exclude") })
+        {
+            failures.AddRange(list.Select((id, i) => (id, i)).Where(x => !live.Contains(x.id))
+                .Select(x => new ValidationFailure($"{prefix}{name}[{x.i}]", $"There is no segment {x.id}.")));
+        }
+
+        return failures;
+    }
+}
