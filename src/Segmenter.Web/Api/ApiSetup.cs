@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
+using Scalar.AspNetCore;
 using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Web.Api;
@@ -20,6 +21,17 @@ internal static class ApiSetup
             json.SerializerOptions.DictionaryKeyPolicy = null;
         });
         builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(openApi => openApi.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info = new() { Title = "Segmenter API", Version = "v1", Description = "Contacts, events, segments and campaign audiences of one tenant. Authenticate with `Authorization: Bearer <API key>`." };
+            document.Components ??= new();
+            document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+            document.Components.SecuritySchemes["ApiKey"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+            {
+                Type = Microsoft.OpenApi.SecuritySchemeType.Http, Scheme = "bearer", Description = "A tenant API key (sgk_…), or the system key for /api/system.",
+            };
+            return Task.CompletedTask;
+        }));
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
         builder.Services.AddAuthorizationBuilder()
@@ -31,6 +43,8 @@ internal static class ApiSetup
 
     public static WebApplication MapSegmenterApi(this WebApplication app)
     {
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/api/docs", scalar => scalar.WithTitle("Segmenter API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapSystemApi();
         var api = app.MapGroup("/api/v1").RequireAuthorization(AnyRolePolicy).AddEndpointFilter<ApiErrors>();
         api.MapFieldsApi();

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core;
@@ -10,9 +11,16 @@ namespace Segmenter.Web.Api;
 /// <summary><c>/api/v1/contacts</c> and <c>/api/v1/events</c>: ingest in atomic batches, and reading contacts.</summary>
 internal static class ContactsApi
 {
-    public sealed record ContactsBatchBody(IReadOnlyList<object> Contacts);
+    /// <summary>The documented shape of a batch item; the body itself is read by <see cref="UpsertContacts"/>, which tells a present null from an absent field.</summary>
+    public sealed record ContactItem(
+        string Email, string? FirstName, string? LastName, string? Phone, string? Status, string? Country, string? City, string? TimeZone,
+        DateOnly? Birthday, DateTimeOffset? SubscribedAt, DateTimeOffset? CreatedAt, IReadOnlyList<string>? Tags, Dictionary<string, JsonElement?>? Attributes);
 
-    public sealed record EventsBatchBody(IReadOnlyList<object> Events);
+    public sealed record ContactsBatchBody(IReadOnlyList<ContactItem> Contacts);
+
+    public sealed record EventItem(Guid? ContactId, string? Email, string Type, DateTimeOffset OccurredAt, JsonElement? Properties);
+
+    public sealed record EventsBatchBody(IReadOnlyList<EventItem> Events);
 
     public sealed record UpsertResponse(int Created, int Updated, IReadOnlyList<Guid> Ids);
 

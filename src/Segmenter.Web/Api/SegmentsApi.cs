@@ -32,8 +32,26 @@ internal static class SegmentsApi
         DateTimeOffset UpdatedAt)
     {
         public static SegmentResponse From(Segment s) => new(
-            s.Id, s.Name, s.Description, s.Type, s.Definition?.RootElement.Clone(), s.MemberCount,
+            s.Id, s.Name, s.Description, s.Type, Written(s.Definition), s.MemberCount,
             s.LastEvaluatedAt, s.LastEvaluationMs, s.LastError, s.CreatedAt, s.UpdatedAt);
+
+        /// <summary>The definition as the rule language writes it (jsonb keeps keys in its own order), or as stored if it no longer parses.</summary>
+        private static JsonElement? Written(JsonDocument? definition)
+        {
+            if (definition is null)
+            {
+                return null;
+            }
+
+            try
+            {
+                return JsonDocument.Parse(RuleJson.Serialize(RuleJson.ReadDefinition(definition.RootElement))).RootElement.Clone();
+            }
+            catch (RuleJsonException)
+            {
+                return definition.RootElement.Clone();
+            }
+        }
     }
 
     public sealed record CreateSegmentBody(string? Name, string? Description, string? Type, JsonElement? Definition, List<Guid>? ContactIds);
