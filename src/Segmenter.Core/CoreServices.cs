@@ -25,6 +25,8 @@ public static class CoreServices
         services.AddScoped<Fields.CreateField>();
         services.AddScoped<Contacts.UpsertContacts>();
         services.AddScoped<Contacts.AddEvents>();
+        services.AddScoped<Contacts.ImportContacts>();
+        services.AddTransient<Contacts.ImportContactsJob>();
         services.AddScoped<Campaigns.Audiences>();
         services.AddScoped<CreateSegment>();
         services.AddScoped<UpdateSegment>();

@@ -28,6 +28,16 @@ internal static class ContactsApi
 
     public sealed record MembershipResponse(Guid SegmentId, string Name, string Type, DateTimeOffset EnteredAt);
 
+    public sealed record ImportResponse(
+        Guid Id, string FileName, string Status, Guid? SegmentId, int ProcessedRows, int Accepted, int Rejected,
+        JsonElement RejectedRows, IReadOnlyList<string> IgnoredColumns, string? Error, DateTimeOffset CreatedAt, DateTimeOffset? FinishedAt)
+    {
+        public static ImportResponse From(ContactImport i) => new(
+            i.Id, i.FileName, i.Status, i.TargetSegmentId, i.ProcessedRows, i.Accepted, i.Rejected, i.RejectedRows.RootElement.Clone(),
+            i.Columns.RootElement.EnumerateArray().Where(c => c.GetProperty("field").ValueKind == JsonValueKind.Null).Select(c => c.GetProperty("header").GetString()!).ToList(),
+            i.Error, i.CreatedAt, i.FinishedAt);
+    }
+
     public static RouteGroupBuilder MapContactsApi(this RouteGroupBuilder api)
     {
         var contacts = api.MapGroup("/contacts").WithTags("Contacts").RequireAuthorization(ApiSetup.MarketerPolicy);
@@ -36,6 +46,8 @@ internal static class ContactsApi
         contacts.MapGet("/{id:guid}", Get);
         contacts.MapDelete("/{id:guid}", Delete);
         contacts.MapGet("/{id:guid}/segments", Segments);
+        contacts.MapPost("/import", Import).DisableAntiforgery().Accepts<IFormFile>("multipart/form-data");
+        api.MapGroup("/imports").WithTags("Contacts").RequireAuthorization(ApiSetup.MarketerPolicy).MapGet("/{id:guid}", GetImport);
 
         api.MapGroup("/events").WithTags("Events").RequireAuthorization(ApiSetup.MarketerPolicy)
             .MapPost("/batch", AddEvents).Accepts<EventsBatchBody>("application/json");
@@ -48,6 +60,45 @@ internal static class ContactsApi
         var result = await upsert.HandleAsync(await upsert.ReadAsync(body.RootElement, cancellationToken), cancellationToken);
         return TypedResults.Ok(new UpsertResponse(result.Created, result.Updated, result.Ids));
     }
+
+    /// <summary>
+    /// <c>multipart/form-data</c> with <c>file</c> (the CSV), optional <c>segment_id</c> (a static segment to add
+    /// the contacts to) and <c>mapping</c> (JSON: CSV header → field key). 202 with the import to follow at
+    /// <c>/api/v1/imports/{id}</c>.
+    /// </summary>
+    private static async Task<Accepted<ImportResponse>> Import(HttpRequest request, ImportContacts imports, CancellationToken cancellationToken)
+    {
+        if (!request.HasFormContentType)
+        {
+            throw Paging.Invalid("file", "Send multipart/form-data with the CSV as 'file'.");
+        }
+
+        var form = await request.ReadFormAsync(cancellationToken);
+        var file = form.Files.GetFile("file") ?? throw Paging.Invalid("file", "The CSV file is required as 'file'.");
+        Guid? segmentId = form.TryGetValue("segment_id", out var segment) && segment.ToString().Length > 0
+            ? Guid.TryParse(segment, out var id) ? id : throw Paging.Invalid("segment_id", "A segment id (UUID) is expected.")
+            : null;
+        Dictionary<string, string>? mapping = null;
+        if (form.TryGetValue("mapping", out var json) && json.ToString().Length > 0)
+        {
+            try
+            {
+                mapping = JsonSerializer.Deserialize<Dictionary<string, string>>(json.ToString());
+            }
+            catch (JsonException)
+            {
+                throw Paging.Invalid("mapping", "The mapping is a JSON object of CSV header → field key.");
+            }
+        }
+
+        using var content = new MemoryStream();
+        await file.CopyToAsync(content, cancellationToken);
+        var import = await imports.StartAsync(file.FileName, content.ToArray(), segmentId, mapping, cancellationToken);
+        return TypedResults.Accepted($"/api/v1/imports/{import.Id}", ImportResponse.From(import));
+    }
+
+    private static async Task<Ok<ImportResponse>> GetImport(Guid id, ImportContacts imports, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ImportResponse.From(await imports.GetAsync(id, cancellationToken)));
 
     private static async Task<Ok<EventsResponse>> AddEvents(HttpRequest request, AddEvents add, CancellationToken cancellationToken)
     {

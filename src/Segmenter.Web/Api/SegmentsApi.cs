@@ -45,7 +45,7 @@ internal static class SegmentsApi
 
             try
             {
-                return JsonDocument.Parse(RuleJson.Serialize(RuleJson.ReadDefinition(definition.RootElement))).RootElement.Clone();
+                return JsonSerializer.Deserialize<JsonElement>(RuleJson.Serialize(RuleJson.ReadDefinition(definition.RootElement)));
             }
             catch (RuleJsonException)
             {

@@ -12,6 +12,7 @@ using Segmenter.IntegrationTests.Infrastructure;
 namespace Segmenter.IntegrationTests.Api;
 
 /// <summary>Provisioning, API keys and the fields endpoints, and the error documents every endpoint shares.</summary>
+[Collection(HangfireTests.Name)]
 public sealed class AccessApiShould(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]

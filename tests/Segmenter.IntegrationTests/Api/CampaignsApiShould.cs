@@ -1,10 +1,12 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Segmenter.IntegrationTests.Infrastructure;
 using static Segmenter.IntegrationTests.Api.AccessApiShould;
 
 namespace Segmenter.IntegrationTests.Api;
 
+[Collection(HangfireTests.Name)]
 public sealed class CampaignsApiShould(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]

@@ -9,6 +9,7 @@ using static Segmenter.IntegrationTests.Api.AccessApiShould;
 
 namespace Segmenter.IntegrationTests.Api;
 
+[Collection(HangfireTests.Name)]
 public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]

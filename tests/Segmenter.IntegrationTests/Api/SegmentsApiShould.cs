@@ -10,6 +10,7 @@ using static Segmenter.IntegrationTests.Api.AccessApiShould;
 
 namespace Segmenter.IntegrationTests.Api;
 
+[Collection(HangfireTests.Name)]
 public sealed class SegmentsApiShould(ApiHost host) : IClassFixture<ApiHost>
 {
     private const string Norway = """{"logic":"and","rules":[{"field":"country","operator":"equals","value":"Norway"}]}""";

@@ -1,6 +1,6 @@
 namespace Segmenter.IntegrationTests.Infrastructure;
 
-/// <summary>Test classes that run Hangfire, whose logging and job activation are process-wide: one at a time.</summary>
+/// <summary>Test classes that run Hangfire (a web host runs its server), whose logging is process-wide: one at a time.</summary>
 [CollectionDefinition(Name)]
 public sealed class HangfireTests
 {

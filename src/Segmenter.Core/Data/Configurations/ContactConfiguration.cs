@@ -45,3 +45,15 @@ internal sealed class ContactEventConfiguration : IEntityTypeConfiguration<Conta
         builder.HasIndex(e => new { e.TenantId, e.ContactId, e.Type, e.OccurredAt });
     }
 }
+
+internal sealed class ContactImportConfiguration : IEntityTypeConfiguration<ContactImport>
+{
+    public void Configure(EntityTypeBuilder<ContactImport> builder)
+    {
+        builder.ToTable("contact_imports", t => t.HasCheckConstraint("ck_contact_imports_status", Sql.OneOf("status", ContactImport.Statuses)));
+        builder.HasKey(i => new { i.TenantId, i.Id });
+        builder.Property(i => i.Columns).HasColumnType("jsonb");
+        builder.Property(i => i.RejectedRows).HasColumnType("jsonb");
+        builder.Property(i => i.CreatedAt).HasDefaultValueSql(Sql.Now);
+    }
+}

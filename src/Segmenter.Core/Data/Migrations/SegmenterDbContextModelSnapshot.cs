@@ -390,6 +390,79 @@ namespace Segmenter.Core.Data.Migrations
                     b.ToTable("contact_events", (string)null);
                 });
 
+            modelBuilder.Entity("Segmenter.Core.Contacts.ContactImport", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<int>("Accepted")
+                        .HasColumnType("integer")
+                        .HasColumnName("accepted");
+
+                    b.Property<JsonDocument>("Columns")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("columns");
+
+                    b.Property<byte[]>("Content")
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("file_name");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<int>("ProcessedRows")
+                        .HasColumnType("integer")
+                        .HasColumnName("processed_rows");
+
+                    b.Property<int>("Rejected")
+                        .HasColumnType("integer")
+                        .HasColumnName("rejected");
+
+                    b.Property<JsonDocument>("RejectedRows")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("rejected_rows");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("status");
+
+                    b.Property<Guid?>("TargetSegmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("target_segment_id");
+
+                    b.HasKey("TenantId", "Id")
+                        .HasName("pk_contact_imports");
+
+                    b.ToTable("contact_imports", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_contact_imports_status", "status IN ('queued', 'running', 'succeeded', 'failed')");
+                        });
+                });
+
             modelBuilder.Entity("Segmenter.Core.Fields.FieldDefinition", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -860,6 +933,16 @@ namespace Segmenter.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_contact_events_contacts_tenant_id_contact_id");
+                });
+
+            modelBuilder.Entity("Segmenter.Core.Contacts.ContactImport", b =>
+                {
+                    b.HasOne("Segmenter.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_contact_imports_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Segmenter.Core.Fields.FieldDefinition", b =>
