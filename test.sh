@@ -20,21 +20,16 @@ dotnet build Segmenter.sln -warnaserror -nologo -clp:ErrorsOnly
 
 results=$PWD/TestResults
 rm -rf "$results"
+mkdir -p "$results"
 status=0
-dotnet test --no-build --results-directory "$results" --report-xunit-trx "$@" || status=$?
+dotnet test --no-build --results-directory "$results" --report-xunit-trx "$@" 2>&1 | tee "$results/dotnet-test.log" || status=$?
 
-counter() { # sums one attribute of the <Counters> element over every TRX report
-  local total=0 n file
-  for file in "$results"/*.trx; do
-    [[ -f $file ]] || continue
-    n=$(grep -o "<Counters [^>]*>" "$file" | grep -oE " $1=\"[0-9]+\"" | grep -oE "[0-9]+" || echo 0)
-    total=$((total + n))
-  done
-  echo "$total"
-}
-passed=$(counter passed)
-failed=$(( $(counter failed) + $(counter error) + $(counter timeout) + $(counter aborted) ))
-skipped=$(counter notExecuted)
+# The counts come from dotnet test's own run summary (TRX files of two assemblies can share a name and
+# overwrite each other when both start in the same second).
+counter() { grep -E "^\s+$1: [0-9]+" "$results/dotnet-test.log" | tail -1 | grep -oE "[0-9]+" || echo 0; }
+passed=$(counter succeeded)
+failed=$(counter failed)
+skipped=$(counter skipped)
 
 summary="$passed passed, $failed failed"
 (( skipped > 0 )) && summary="$summary, $skipped skipped"
