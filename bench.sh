@@ -12,4 +12,6 @@ stop_postgres() { if $started_postgres; then scripts/postgres.sh stop || true; f
 trap stop_postgres EXIT
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
-dotnet run -c Release --project bench/Segmenter.Bench -- --connection "$connection" "$@"
+dotnet build -c Release src/Segmenter.Web -nologo -clp:ErrorsOnly -v quiet
+dotnet run -c Release --project bench/Segmenter.Bench -- --connection "$connection" \
+  --web src/Segmenter.Web/bin/Release/net10.0/Segmenter.Web.dll "$@"

@@ -1,12 +1,14 @@
 namespace Segmenter.Bench;
 
-internal sealed record BenchOptions(string ConnectionString, int Contacts, int Writes)
+internal sealed record BenchOptions(string ConnectionString, int Contacts, int Writes, string? WebDll, int Batches)
 {
     public const string Usage = """
-        usage: Segmenter.Bench --connection CONNECTION_STRING [--contacts N] [--writes N]
-          --connection  a PostgreSQL server the benchmark may create and drop its own database on
+        usage: Segmenter.Bench --connection CONNECTION_STRING [--contacts N] [--writes N] [--web PATH] [--batches N]
+          --connection  a PostgreSQL server the benchmark may create and drop its own databases on
           --contacts    contacts of the demo tenant (default 50000)
           --writes      contact updates timed through the real-time path (default 200)
+          --web         Segmenter.Web.dll, started to measure ingest through the API (skipped without it)
+          --batches     batches of 10,000 contacts posted to the API (default 10)
         """;
 
     public static BenchOptions? Parse(string[] args)
@@ -17,7 +19,7 @@ internal sealed record BenchOptions(string ConnectionString, int Contacts, int W
             values[args[i]] = args[i + 1];
         }
 
-        if (args.Length % 2 != 0 || !values.TryGetValue("--connection", out var connection) || values.Keys.Any(k => k is not ("--connection" or "--contacts" or "--writes")))
+        if (args.Length % 2 != 0 || !values.TryGetValue("--connection", out var connection) || values.Keys.Any(k => k is not ("--connection" or "--contacts" or "--writes" or "--web" or "--batches")))
         {
             return null;
         }
@@ -25,6 +27,8 @@ internal sealed record BenchOptions(string ConnectionString, int Contacts, int W
         return new BenchOptions(
             connection,
             values.TryGetValue("--contacts", out var contacts) ? int.Parse(contacts, System.Globalization.CultureInfo.InvariantCulture) : 50_000,
-            values.TryGetValue("--writes", out var writes) ? int.Parse(writes, System.Globalization.CultureInfo.InvariantCulture) : 200);
+            values.TryGetValue("--writes", out var writes) ? int.Parse(writes, System.Globalization.CultureInfo.InvariantCulture) : 200,
+            values.GetValueOrDefault("--web"),
+            values.TryGetValue("--batches", out var batches) ? int.Parse(batches, System.Globalization.CultureInfo.InvariantCulture) : 10);
     }
 }

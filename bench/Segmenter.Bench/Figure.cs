@@ -3,10 +3,13 @@ using System.Text;
 
 namespace Segmenter.Bench;
 
-/// <summary>One measured figure and, when it has one, its target; <see cref="Passed"/> is null for figures without a target.</summary>
-internal sealed record Figure(string Name, double Value, string Unit, double? Limit = null)
+/// <summary>
+/// One measured figure and, when it has one, its target: at most <see cref="Limit"/>, or at least it when
+/// <see cref="AtLeast"/>. <see cref="Passed"/> is null for figures without a target.
+/// </summary>
+internal sealed record Figure(string Name, double Value, string Unit, double? Limit = null, bool AtLeast = false)
 {
-    public bool? Passed => Limit is { } limit ? Value <= limit : null;
+    public bool? Passed => Limit is { } limit ? AtLeast ? Value >= limit : Value <= limit : null;
 
     public static double Percentile(IReadOnlyList<double> values, double p)
     {
@@ -20,8 +23,8 @@ internal sealed record Figure(string Name, double Value, string Unit, double? Li
         foreach (var f in figures)
         {
             var result = f.Passed switch { true => "PASS", false => "FAIL", null => "" };
-            var target = f.Limit is { } limit ? string.Create(CultureInfo.InvariantCulture, $"≤ {limit:0.##} {f.Unit}") : "";
-            table.Append(CultureInfo.InvariantCulture, $"| {f.Name} | {f.Value:0.#} {f.Unit} | {target} | {result} |\n");
+            var target = f.Limit is { } limit ? string.Create(CultureInfo.InvariantCulture, $"{(f.AtLeast ? "≥" : "≤")} {limit:#,0.##} {f.Unit}") : "";
+            table.Append(CultureInfo.InvariantCulture, $"| {f.Name} | {f.Value:#,0.#} {f.Unit} | {target} | {result} |\n");
         }
 
         return table.ToString();

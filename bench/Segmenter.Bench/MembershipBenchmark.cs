@@ -24,27 +24,16 @@ internal static class MembershipBenchmark
 
     public static async Task<IReadOnlyList<Figure>> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
-        var server = new NpgsqlConnectionStringBuilder(options.ConnectionString);
-        var database = $"segmenter_bench_{Environment.ProcessId}";
-        await AdminAsync(server, $"CREATE DATABASE {database}", cancellationToken);
-        try
-        {
-            var connectionString = new NpgsqlConnectionStringBuilder(options.ConnectionString) { Database = database }.ConnectionString;
-            await using var services = new ServiceCollection()
-                .AddLogging()
-                .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-                .AddSegmenterCore(connectionString)
-                .Configure<DemoOptions>(demo => demo.Contacts = options.Contacts)
-                // One instant for the whole run, so "nothing changed" means nothing: no rolling window moves a contact.
-                .AddSingleton<TimeProvider>(new FrozenClock(DateTimeOffset.UtcNow))
-                .BuildServiceProvider();
-            return await MeasureAsync(services, connectionString, options, cancellationToken);
-        }
-        finally
-        {
-            NpgsqlConnection.ClearAllPools();
-            await AdminAsync(server, $"DROP DATABASE IF EXISTS {database} WITH (FORCE)", cancellationToken);
-        }
+        await using var database = await BenchDatabase.CreateAsync(options.ConnectionString, "membership", cancellationToken);
+        await using var services = new ServiceCollection()
+            .AddLogging()
+            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+            .AddSegmenterCore(database.ConnectionString)
+            .Configure<DemoOptions>(demo => demo.Contacts = options.Contacts)
+            // One instant for the whole run, so "nothing changed" means nothing: no rolling window moves a contact.
+            .AddSingleton<TimeProvider>(new FrozenClock(DateTimeOffset.UtcNow))
+            .BuildServiceProvider();
+        return await MeasureAsync(services, database.ConnectionString, options, cancellationToken);
     }
 
     private static async Task<IReadOnlyList<Figure>> MeasureAsync(
@@ -55,7 +44,6 @@ internal static class MembershipBenchmark
         var clock = Stopwatch.StartNew();
         await using (var scope = services.CreateAsyncScope())
         {
-            await scope.ServiceProvider.GetRequiredService<SegmenterDbContext>().Database.MigrateAsync(cancellationToken);
             demo = await scope.ServiceProvider.GetRequiredService<DemoSeeder>().SeedAsync(cancellationToken);
         }
 
@@ -166,14 +154,6 @@ internal static class MembershipBenchmark
         var scope = services.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
         return scope;
-    }
-
-    private static async Task AdminAsync(NpgsqlConnectionStringBuilder server, string sql, CancellationToken cancellationToken)
-    {
-        await using var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = "postgres" }.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = new NpgsqlCommand(sql, connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private sealed class FrozenClock(DateTimeOffset now) : TimeProvider

@@ -1,0 +1,169 @@
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace Segmenter.Bench;
+
+/// <summary>
+/// Contacts through <c>POST /api/v1/contacts/batch</c> of the real web host, started as its own process on
+/// a migrated database: batches of 10,000 new contacts (four custom attributes each) posted one after
+/// another, then the same batches again as updates, with a dynamic segment kept current all along.
+/// </summary>
+internal static class IngestBenchmark
+{
+    private const int BatchSize = 10_000;
+    private const string SystemKey = "bench-system-key";
+
+    public static async Task<IReadOnlyList<Figure>> RunAsync(BenchOptions options, CancellationToken cancellationToken)
+    {
+        await using var database = await BenchDatabase.CreateAsync(options.ConnectionString, "ingest", cancellationToken);
+        var port = FreePort();
+        using var web = Process.Start(new ProcessStartInfo("dotnet", [options.WebDll!, "--urls", $"http://127.0.0.1:{port}"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment =
+            {
+                ["ASPNETCORE_ENVIRONMENT"] = "Production",
+                ["ConnectionStrings__Segmenter"] = database.ConnectionString,
+                ["Segmenter__SystemApiKey"] = SystemKey,
+                ["Logging__LogLevel__Default"] = "Warning",
+            },
+        })!;
+        web.OutputDataReceived += (_, _) => { };
+        web.ErrorDataReceived += (_, _) => { };
+        web.BeginOutputReadLine();
+        web.BeginErrorReadLine();
+        try
+        {
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
+            await WaitHealthyAsync(http, cancellationToken);
+            await ProvisionAsync(http, cancellationToken);
+            var batches = Enumerable.Range(0, options.Batches).Select(Batch).ToList();
+
+            var created = await PostAllAsync(http, batches, cancellationToken);
+            var updated = await PostAllAsync(http, batches, cancellationToken);
+            var contacts = options.Batches * BatchSize;
+            return
+            [
+                new Figure($"ingest: {contacts:N0} new contacts through POST /contacts/batch", contacts / created.TotalSeconds, "contacts/s", 20_000, AtLeast: true),
+                new Figure($"ingest: the same {contacts:N0} again as updates", contacts / updated.TotalSeconds, "contacts/s"),
+            ];
+        }
+        finally
+        {
+            web.Kill(entireProcessTree: true);
+            await web.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task<TimeSpan> PostAllAsync(HttpClient http, List<byte[]> batches, CancellationToken cancellationToken)
+    {
+        var clock = Stopwatch.StartNew();
+        foreach (var batch in batches)
+        {
+            using var content = new ByteArrayContent(batch);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            using var response = await http.PostAsync("/api/v1/contacts/batch", content, cancellationToken);
+            if (!response.IsSuccessStatusCode)
+            {
+                throw new InvalidOperationException($"the batch was refused: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync(cancellationToken)}");
+            }
+        }
+
+        return clock.Elapsed;
+    }
+
+    private static async Task ProvisionAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        using var system = new HttpRequestMessage(HttpMethod.Post, "/api/system/tenants")
+        {
+            Content = JsonContent.Create(new { name = "Ingest", slug = "ingest", time_zone = "UTC" }),
+            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", SystemKey) },
+        };
+        using var tenant = await http.SendAsync(system, cancellationToken);
+        var key = (await tenant.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("api_key").GetString();
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        foreach (var field in new object[]
+                 {
+                     new { key = "lifetime_value", label = "Lifetime value", type = "number" },
+                     new { key = "plan", label = "Plan", type = "choice", options = new[] { "Free", "Pro" } },
+                     new { key = "signup_source", label = "Signup source", type = "text" },
+                     new { key = "score", label = "Score", type = "number" },
+                 })
+        {
+            (await http.PostAsJsonAsync("/api/v1/fields", field, cancellationToken)).EnsureSuccessStatusCode();
+        }
+
+        (await http.PostAsync("/api/v1/segments", new StringContent(
+            """{"name":"Pro in Norway","type":"dynamic","definition":{"logic":"and","rules":[{"field":"country","operator":"equals","value":"Norway"},{"field":"plan","operator":"equals","value":"Pro"}]}}""",
+            Encoding.UTF8, "application/json"), cancellationToken)).EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Batch <paramref name="n"/>: contacts n×10,000 … n×10,000 + 9,999, the same on every run.</summary>
+    private static byte[] Batch(int n)
+    {
+        var random = new Random(n);
+        string[] countries = ["Norway", "Chile", "USA", "Germany", "Japan"];
+        var contacts = new JsonArray();
+        for (var i = n * BatchSize; i < (n + 1) * BatchSize; i++)
+        {
+            contacts.Add(new JsonObject
+            {
+                ["email"] = $"user{i}@bench.example",
+                ["first_name"] = $"First{i}",
+                ["last_name"] = $"Last{i}",
+                ["country"] = countries[random.Next(countries.Length)],
+                ["status"] = "subscribed",
+                ["tags"] = i % 3 == 0 ? new JsonArray("newsletter") : new JsonArray(),
+                ["attributes"] = new JsonObject
+                {
+                    ["lifetime_value"] = Math.Round(random.NextDouble() * 5000, 2),
+                    ["plan"] = random.Next(2) == 0 ? "Free" : "Pro",
+                    ["signup_source"] = "web",
+                    ["score"] = random.Next(101),
+                },
+            });
+        }
+
+        return Encoding.UTF8.GetBytes(new JsonObject { ["contacts"] = contacts }.ToJsonString());
+    }
+
+    private static async Task WaitHealthyAsync(HttpClient http, CancellationToken cancellationToken)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (true)
+        {
+            try
+            {
+                using var health = await http.GetAsync("/health", cancellationToken);
+                if (health.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+
+            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
+            {
+                throw new TimeoutException("the web host did not become healthy within 60 s");
+            }
+
+            await Task.Delay(200, cancellationToken);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
