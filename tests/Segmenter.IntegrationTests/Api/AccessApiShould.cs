@@ -9,6 +9,8 @@ using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
 
+using static Segmenter.IntegrationTests.Api.ApiCalls;
+
 namespace Segmenter.IntegrationTests.Api;
 
 /// <summary>Provisioning, API keys and the fields endpoints, and the error documents every endpoint shares.</summary>
@@ -114,41 +116,24 @@ public sealed class AccessApiShould(ApiHost host) : IClassFixture<ApiHost>
         var ct = TestContext.Current.CancellationToken;
         var (_, admin, _) = await host.ProvisionAsync();
 
-        var malformed = await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/fields", """{"key": "a", "label": 12"""), HttpStatusCode.BadRequest);
+        var malformed = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/fields", """{"key": "a", "label": 12"""), HttpStatusCode.BadRequest);
         Assert.True(malformed.GetProperty("errors").TryGetProperty("label", out _), malformed.ToString());
-        var wrongType = await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/fields", """{"key": "a", "label": "A", "type": "text", "options": "x"}"""), HttpStatusCode.BadRequest);
+        var wrongType = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/fields", """{"key": "a", "label": "A", "type": "text", "options": "x"}"""), HttpStatusCode.BadRequest);
         Assert.True(wrongType.GetProperty("errors").TryGetProperty("options", out _), wrongType.ToString());
-        var unknown = await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/fields", """{"key": "a", "label": "A", "type": "text", "colour": "red"}"""), HttpStatusCode.BadRequest);
+        var unknown = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/fields", """{"key": "a", "label": "A", "type": "text", "colour": "red"}"""), HttpStatusCode.BadRequest);
         Assert.True(unknown.GetProperty("errors").TryGetProperty("colour", out _), unknown.ToString());
 
-        await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/fields", new string('[', 10_000) + new string(']', 10_000)), HttpStatusCode.BadRequest);
-        await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/fields", $$"""{"key": "a", "label": "{{new string('x', 3 * 1024 * 1024)}}"}"""), HttpStatusCode.RequestEntityTooLarge);
-        await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/fields", ""), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/fields", new string('[', 10_000) + new string(']', 10_000)), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/fields", $$"""{"key": "a", "label": "{{new string('x', 3 * 1024 * 1024)}}"}"""), HttpStatusCode.RequestEntityTooLarge);
+        await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/fields", ""), HttpStatusCode.BadRequest);
         var sql = await AssertProblemAsync(await admin.PostAsJsonAsync("/api/v1/fields", new { key = "x'; DROP TABLE contacts; --", label = "<script>alert(1)</script>", type = "text" }, ct), HttpStatusCode.BadRequest);
         Assert.True(sql.GetProperty("errors").TryGetProperty("key", out _));
     }
-
-    private static async Task<HttpResponseMessage> PostRawAsync(HttpClient client, string path, string json) =>
-        await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
 
     private static async Task<List<(string Key, string Type, bool BuiltIn)>> FieldsAsync(HttpClient client)
     {
         using var document = JsonDocument.Parse(await client.GetStringAsync("/api/v1/fields", TestContext.Current.CancellationToken));
         return document.RootElement.GetProperty("items").EnumerateArray()
             .Select(f => (f.GetProperty("key").GetString()!, f.GetProperty("type").GetString()!, f.GetProperty("built_in").GetBoolean())).ToList();
-    }
-
-    /// <summary>Asserts the status and an RFC 7807 body, and returns the body.</summary>
-    internal static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-            Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-            using var document = JsonDocument.Parse(text);
-            Assert.Equal((int)status, document.RootElement.GetProperty("status").GetInt32());
-            return document.RootElement.Clone();
-        }
     }
 }

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Segmenter.IntegrationTests.Infrastructure;
-using static Segmenter.IntegrationTests.Api.AccessApiShould;
+using static Segmenter.IntegrationTests.Api.ApiCalls;
 
 namespace Segmenter.IntegrationTests.Api;
 

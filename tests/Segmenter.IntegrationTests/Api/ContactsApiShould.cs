@@ -5,7 +5,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
-using static Segmenter.IntegrationTests.Api.AccessApiShould;
+using static Segmenter.IntegrationTests.Api.ApiCalls;
 
 namespace Segmenter.IntegrationTests.Api;
 
@@ -34,14 +34,14 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal((1, 1), (second.GetProperty("created").GetInt32(), second.GetProperty("updated").GetInt32()));
         Assert.Equal(ann, second.GetProperty("ids")[1].GetGuid());
 
-        var updated = await GetAsync(admin, $"/api/v1/contacts/{ann}");
+        var updated = await GetJsonAsync(admin, $"/api/v1/contacts/{ann}");
         Assert.Equal(("Ann@Example.com", "Ann", JsonValueKind.Null, "subscribed"), (updated.GetProperty("email").GetString(), updated.GetProperty("first_name").GetString(), updated.GetProperty("country").ValueKind, updated.GetProperty("status").GetString()));
         Assert.Equal(["VIP"], updated.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
         Assert.Equal("""{"renews_on":"2027-01-31","lifetime_value":99}""", Normalize(updated.GetProperty("attributes")));
-        var other = await GetAsync(admin, $"/api/v1/contacts/{bob}");
+        var other = await GetJsonAsync(admin, $"/api/v1/contacts/{bob}");
         Assert.Equal(("unsubscribed", "1990-02-28"), (other.GetProperty("status").GetString(), other.GetProperty("birthday").GetString()));
         Assert.Equal(DateTimeOffset.Parse("2026-11-24T08:30:00Z", System.Globalization.CultureInfo.InvariantCulture), other.GetProperty("subscribed_at").GetDateTimeOffset());
-        var byEmail = await GetAsync(admin, "/api/v1/contacts?email=BOB@EXAMPLE.COM");
+        var byEmail = await GetJsonAsync(admin, "/api/v1/contacts?email=BOB@EXAMPLE.COM");
         Assert.Equal(bob, Assert.Single(byEmail.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
     }
 
@@ -52,7 +52,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         var (tenantId, admin, _) = await host.ProvisionAsync();
         await CreateFieldsAsync(admin);
 
-        var problem = await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/contacts/batch", """
+        var problem = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """
             {"contacts":[
               {"email":"good@example.com","first_name":"Good"},
               {"email":"not an email"},
@@ -67,8 +67,8 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
             problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
         await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
         Assert.Equal(0, await db.Contacts.IgnoreQueryFilters().CountAsync(c => c.TenantId == tenantId, ct));
-        await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/contacts/batch", """{"contacts":[]}"""), HttpStatusCode.BadRequest);
-        await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/contacts/batch", """{"people":[{"email":"a@b.c"}]}"""), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """{"contacts":[]}"""), HttpStatusCode.BadRequest);
+        await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """{"people":[{"email":"a@b.c"}]}"""), HttpStatusCode.BadRequest);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         var ids = (await PostAsync(admin, "/api/v1/contacts/batch", """{"contacts":[{"email":"a@example.com"},{"email":"b@example.com"}]}""")).GetProperty("ids");
         var strangerId = (await PostAsync(stranger, "/api/v1/contacts/batch", """{"contacts":[{"email":"a@example.com"}]}""")).GetProperty("ids")[0].GetGuid();
 
-        var bad = await AssertProblemAsync(await PostRawAsync(admin, "/api/v1/events/batch", $$$"""
+        var bad = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/events/batch", $$$"""
             {"events":[
               {"contact_id":"{{{ids[0].GetGuid()}}}","type":"purchase","occurred_at":"2026-11-20T10:00:00Z","properties":{"amount":20}},
               {"email":"nobody@example.com","type":"purchase","occurred_at":"2026-11-20T10:00:00Z"},
@@ -115,7 +115,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         var contact = (await PostAsync(admin, "/api/v1/contacts/batch", """{"contacts":[{"email":"kari@example.no","country":"Norway"}]}""")).GetProperty("ids")[0].GetGuid();
         await PostAsync(admin, "/api/v1/events/batch", $$"""{"events":[{"contact_id":"{{contact}}","type":"purchase","occurred_at":"2026-01-01T00:00:00Z"}]}""");
         var latency = await WaitForAsync(admin, segment, members => members.Contains(contact));
-        Assert.Equal(segment, Assert.Single((await GetAsync(admin, $"/api/v1/contacts/{contact}/segments")).GetProperty("items").EnumerateArray()).GetProperty("segment_id").GetGuid());
+        Assert.Equal(segment, Assert.Single((await GetJsonAsync(admin, $"/api/v1/contacts/{contact}/segments")).GetProperty("items").EnumerateArray()).GetProperty("segment_id").GetGuid());
 
         await PostAsync(admin, "/api/v1/contacts/batch", """{"contacts":[{"email":"KARI@example.no","country":"Sweden"}]}""");
         await WaitForAsync(admin, segment, members => members.Count == 0);
@@ -131,12 +131,12 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         var hostile = "Robert'); DROP TABLE contacts; -- <script>alert(1)</script> %_\\ Zoë";
         var id = (await PostAsync(admin, "/api/v1/contacts/batch", JsonSerializer.Serialize(new { contacts = new[] { new { email = "r@example.com", first_name = hostile } } })))
             .GetProperty("ids")[0].GetGuid();
-        Assert.Equal(hostile, (await GetAsync(admin, $"/api/v1/contacts/{id}")).GetProperty("first_name").GetString());
+        Assert.Equal(hostile, (await GetJsonAsync(admin, $"/api/v1/contacts/{id}")).GetProperty("first_name").GetString());
 
         await AssertProblemAsync(await stranger.GetAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
         await AssertProblemAsync(await stranger.DeleteAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
         await AssertProblemAsync(await stranger.GetAsync($"/api/v1/contacts/{id}/segments", ct), HttpStatusCode.NotFound);
-        Assert.Empty((await GetAsync(stranger, "/api/v1/contacts?email=r@example.com")).GetProperty("items").EnumerateArray());
+        Assert.Empty((await GetJsonAsync(stranger, "/api/v1/contacts?email=r@example.com")).GetProperty("items").EnumerateArray());
 
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/contacts/{id}", ct)).StatusCode);
         await AssertProblemAsync(await admin.GetAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
@@ -160,7 +160,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var members = (await GetAsync(client, $"/api/v1/segments/{segment}/contacts")).GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).ToHashSet();
+            var members = (await GetJsonAsync(client, $"/api/v1/segments/{segment}/contacts")).GetProperty("items").EnumerateArray().Select(c => c.GetProperty("id").GetGuid()).ToHashSet();
             if (expected(members))
             {
                 return clock.Elapsed;
@@ -174,23 +174,6 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
     private static string Normalize(JsonElement json) =>
         JsonSerializer.Serialize(json.EnumerateObject().OrderByDescending(p => p.Name, StringComparer.Ordinal).ToDictionary(p => p.Name, p => p.Value));
 
-    private static async Task<HttpResponseMessage> PostRawAsync(HttpClient client, string path, string json) =>
-        await client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-
     private static async Task<JsonElement> PostAsync(HttpClient client, string path, string json, HttpStatusCode status = HttpStatusCode.OK) =>
-        await ReadAsync(await PostRawAsync(client, path, json), status);
-
-    private static async Task<JsonElement> GetAsync(HttpClient client, string path) =>
-        await ReadAsync(await client.GetAsync(path, TestContext.Current.CancellationToken), HttpStatusCode.OK);
-
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode status)
-    {
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-            Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-    }
+        await ReadAsync(await PostJsonAsync(client, path, json), status);
 }

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Segmenter.IntegrationTests.Infrastructure;
-using static Segmenter.IntegrationTests.Api.AccessApiShould;
+using static Segmenter.IntegrationTests.Api.ApiCalls;
 
 namespace Segmenter.IntegrationTests.Api;
 

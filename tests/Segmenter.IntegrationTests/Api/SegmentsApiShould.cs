@@ -6,7 +6,7 @@ using Segmenter.Core.ApiKeys;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
-using static Segmenter.IntegrationTests.Api.AccessApiShould;
+using static Segmenter.IntegrationTests.Api.ApiCalls;
 
 namespace Segmenter.IntegrationTests.Api;
 
@@ -195,24 +195,4 @@ public sealed class SegmentsApiShould(ApiHost host) : IClassFixture<ApiHost>
         await ReadAsync(await PostJsonAsync(client, "/api/v1/segments", json), HttpStatusCode.Created);
 
     private static Guid Id(JsonElement segment) => segment.GetProperty("id").GetGuid();
-
-    private static async Task<HttpResponseMessage> PostJsonAsync(HttpClient client, string path, string json) =>
-        await client.PostAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-
-    private static async Task<HttpResponseMessage> PutJsonAsync(HttpClient client, string path, string json) =>
-        await client.PutAsync(path, new StringContent(json, System.Text.Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
-
-    private static async Task<JsonElement> GetJsonAsync(HttpClient client, string path) =>
-        await ReadAsync(await client.GetAsync(path, TestContext.Current.CancellationToken));
-
-    private static async Task<JsonElement> ReadAsync(HttpResponseMessage response, HttpStatusCode status = HttpStatusCode.OK)
-    {
-        using (response)
-        {
-            var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
-            Assert.True(response.StatusCode == status, $"expected {(int)status}, got {(int)response.StatusCode}: {text}");
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-    }
 }
