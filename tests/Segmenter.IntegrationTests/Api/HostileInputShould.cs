@@ -3,6 +3,8 @@ using System.Text;
 using System.Text.Json;
 using Segmenter.IntegrationTests.Infrastructure;
 
+using static Segmenter.IntegrationTests.Api.ApiCalls;
+
 namespace Segmenter.IntegrationTests.Api;
 
 /// <summary>Every endpoint that takes a body, fed the classic bad bodies: never a 5xx, and every 4xx a problem document.</summary>
@@ -73,6 +75,8 @@ public sealed class HostileInputShould(ApiHost host) : IClassFixture<ApiHost>
         }
 
         Assert.True(failures.Count == 0, string.Join("\n", failures));
+        var huge = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", new string(' ', 50 * 1024 * 1024)), HttpStatusCode.RequestEntityTooLarge);
+        Assert.Contains("larger", huge.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync($"/api/v1/segments/{segment}", ct)).StatusCode);
     }
 
