@@ -104,39 +104,47 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
             "COPY contact_batch (ord, id, email, present, first_name, last_name, phone, status, country, city, time_zone, " +
             "birthday, subscribed_at, created_at, tags, set_attributes, remove_attributes) FROM STDIN (FORMAT BINARY)",
             cancellationToken);
-        for (var i = 0; i < contacts.Count; i++)
-        {
-            var c = contacts[i];
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(i, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(c.Email, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(c.Present, NpgsqlDbType.Integer, cancellationToken);
-            foreach (var text in new[] { c.FirstName, c.LastName, c.Phone, c.Status, c.Country, c.City, c.TimeZone })
-            {
-                await WriteAsync(copy, text, NpgsqlDbType.Text, cancellationToken);
-            }
-
-            await WriteAsync(copy, c.Birthday, NpgsqlDbType.Date, cancellationToken);
-            await WriteAsync(copy, c.SubscribedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await WriteAsync(copy, c.CreatedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await WriteAsync(copy, c.Tags?.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(c.SetAttributes.ToJsonString(), NpgsqlDbType.Jsonb, cancellationToken);
-            await copy.WriteAsync(c.RemoveAttributes.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-        }
-
+        WriteRows(copy, contacts);
         await copy.CompleteAsync(cancellationToken);
     }
 
-    private static async Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
+    /// <summary>
+    /// Synchronous on purpose: the importer buffers rows and only touches the socket when its buffer fills,
+    /// and an await per field (17 × 10,000) costs more than the copy itself.
+    /// </summary>
+    private static void WriteRows(NpgsqlBinaryImporter copy, IReadOnlyList<ContactInput> contacts)
+    {
+        for (var i = 0; i < contacts.Count; i++)
+        {
+            var c = contacts[i];
+            copy.StartRow();
+            copy.Write(i, NpgsqlDbType.Integer);
+            copy.Write(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+            copy.Write(c.Email, NpgsqlDbType.Text);
+            copy.Write(c.Present, NpgsqlDbType.Integer);
+            foreach (var text in (ReadOnlySpan<string?>)[c.FirstName, c.LastName, c.Phone, c.Status, c.Country, c.City, c.TimeZone])
+            {
+                WriteOrNull(copy, text, NpgsqlDbType.Text);
+            }
+
+            WriteOrNull(copy, c.Birthday, NpgsqlDbType.Date);
+            WriteOrNull(copy, c.SubscribedAt, NpgsqlDbType.TimestampTz);
+            WriteOrNull(copy, c.CreatedAt, NpgsqlDbType.TimestampTz);
+            WriteOrNull(copy, c.Tags?.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+            copy.Write(c.SetAttributes.ToJsonString(), NpgsqlDbType.Jsonb);
+            copy.Write(c.RemoveAttributes.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+        }
+    }
+
+    private static void WriteOrNull<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
     {
         if (value is null)
         {
-            await copy.WriteNullAsync(cancellationToken);
+            copy.WriteNull();
         }
         else
         {
-            await copy.WriteAsync(value, type, cancellationToken);
+            copy.Write(value, type);
         }
     }
 
