@@ -92,7 +92,7 @@ public sealed partial class ContactInput
                 case "city": input.City = input.Text(value, 5, at, failures); break;
                 case "time_zone":
                     input.TimeZone = input.Text(value, 6, at, failures);
-                    if (input.TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+                    if (input.TimeZone is { } zone && !IsIanaZone(zone))
                     {
                         failures.Add(new ValidationFailure(at, "Not an IANA time zone (e.g. \"Europe/Oslo\")."));
                     }
@@ -100,7 +100,14 @@ public sealed partial class ContactInput
                     break;
                 case "birthday": input.Birthday = input.Mark(7, value) ? ReadDate(value, at, failures) : null; break;
                 case "subscribed_at": input.SubscribedAt = input.Mark(8, value) ? ReadInstant(value, at, failures) : null; break;
-                case "created_at": input.CreatedAt = input.Mark(9, value) ? ReadInstant(value, at, failures) : null; break;
+                case "created_at":
+                    input.CreatedAt = input.Mark(9, value) ? ReadInstant(value, at, failures) : null;
+                    if (value.ValueKind == JsonValueKind.Null)
+                    {
+                        failures.Add(new ValidationFailure(at, "A contact always has a creation instant; leave created_at out to keep it."));
+                    }
+
+                    break;
                 case "tags": input.Tags = input.Mark(10, value) ? ReadTags(value, at, failures) : []; break;
                 case "attributes": input.ReadAttributes(value, at, catalog, failures); break;
                 default: failures.Add(new ValidationFailure(at, "This property is not part of a contact.")); break;
@@ -124,9 +131,9 @@ public sealed partial class ContactInput
             return null;
         }
 
-        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length > MaxText)
+        if (value.ValueKind != JsonValueKind.String || value.GetString()!.Length > MaxText || value.GetString()!.Contains('\0', StringComparison.Ordinal))
         {
-            failures.Add(new ValidationFailure(at, $"A string of at most {MaxText} characters, or null."));
+            failures.Add(new ValidationFailure(at, $"A string of at most {MaxText} characters (no NUL character), or null."));
             return null;
         }
 
@@ -171,7 +178,8 @@ public sealed partial class ContactInput
         (FieldType.Boolean, JsonValueKind.True or JsonValueKind.False) => AttributeValues.ToJson(FieldType.Boolean, value.GetBoolean()),
         (FieldType.Date, JsonValueKind.String) when TryDate(value.GetString()!, out var date) => AttributeValues.ToJson(FieldType.Date, date),
         (FieldType.DateTime, JsonValueKind.String) when TryInstant(value.GetString()!, out var instant) => AttributeValues.ToJson(FieldType.DateTime, instant),
-        (FieldType.Text, JsonValueKind.String) when value.GetString()!.Length <= MaxText => AttributeValues.ToJson(FieldType.Text, value.GetString()),
+        (FieldType.Text, JsonValueKind.String) when value.GetString()!.Length <= MaxText && !value.GetString()!.Contains('\0', StringComparison.Ordinal) =>
+            AttributeValues.ToJson(FieldType.Text, value.GetString()),
         (FieldType.Choice, JsonValueKind.String) when field.Options.FirstOrDefault(o => string.Equals(o, value.GetString(), StringComparison.OrdinalIgnoreCase)) is { } option =>
             AttributeValues.ToJson(FieldType.Choice, option),
         _ => null,
@@ -212,7 +220,7 @@ public sealed partial class ContactInput
     private static List<string> ReadTags(JsonElement value, string at, List<ValidationFailure> failures)
     {
         if (value.ValueKind != JsonValueKind.Array
-            || value.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String || t.GetString()!.Trim().Length is 0 or > 200))
+            || value.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String || t.GetString()!.Trim().Length is 0 or > 200 || t.GetString()!.Contains('\0', StringComparison.Ordinal)))
         {
             failures.Add(new ValidationFailure(at, "Tags are an array of strings of 1 to 200 characters, or null."));
             return [];
@@ -220,6 +228,9 @@ public sealed partial class ContactInput
 
         return value.EnumerateArray().Select(t => t.GetString()!.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
     }
+
+    /// <summary>An IANA zone id (PostgreSQL's names); Windows ids, which .NET also resolves, are refused.</summary>
+    public static bool IsIanaZone(string zone) => TimeZoneInfo.TryFindSystemTimeZoneById(zone, out var found) && found.HasIanaId;
 
     private static bool TryDate(string text, out DateOnly date) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics;
 using System.Linq.Expressions;
 using FluentValidation;
+using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Logging;
@@ -15,7 +16,7 @@ using Segmenter.Core.Segments;
 namespace Segmenter.Core.Membership;
 
 /// <summary>What one refresh did: the size after it, who entered and left, and how long the evaluation took.</summary>
-public sealed record RefreshResult(int MemberCount, int Entered, int Exited, long DurationMs);
+public sealed record RefreshResult(int MemberCount, int Entered, int Exited, long DurationMs, DateTimeOffset EvaluatedAt);
 
 /// <summary>
 /// Keeps <c>segment_members</c> equal to what each dynamic segment's rules say, for the current tenant.
@@ -38,31 +39,34 @@ public sealed partial class MembershipEngine(
 {
     /// <summary>
     /// Re-evaluates a dynamic segment over all of the tenant's contacts, in one transaction, and then the
-    /// segments that read it for the contacts that entered or left.
+    /// segments that read it for the contacts that entered or left. The rules are read after the segment's
+    /// lock is taken, so a refresh that waited for an edit applies the edited rules.
     /// </summary>
     /// <exception cref="NotFoundException">No live segment with this id in the tenant.</exception>
     /// <exception cref="ConflictException">The segment is static.</exception>
     /// <exception cref="ValidationException">Its definition is no longer valid (recorded as <c>last_error</c>).</exception>
     public async Task<RefreshResult> RefreshAsync(Guid segmentId, CancellationToken cancellationToken)
     {
-        var segment = await LiveSegmentAsync(segmentId, cancellationToken);
-        if (segment.Type != SegmentType.Dynamic)
-        {
-            throw new ConflictException("A static segment changes only when someone changes it; it is never refreshed.");
-        }
-
         RefreshResult result;
-        DateTimeOffset evaluatedAt;
         try
         {
-            var definition = segment.Definition is { } json
-                ? RuleJson.ReadDefinition(json.RootElement)
-                : throw new ConflictException("This dynamic segment has no definition.");
-            var compiled = await rules.CompileAsync(definition, segmentId, cancellationToken);
-            evaluatedAt = compiled.Environment.Now;
-            result = await EvaluateAsync(segment, compiled, cancellationToken);
+            result = await InTransactionAsync(async () =>
+            {
+                await LockAsync(segmentId, cancellationToken);
+                var segment = await LiveSegmentAsync(segmentId, cancellationToken);
+                if (segment.Type != SegmentType.Dynamic)
+                {
+                    throw new ConflictException("A static segment changes only when someone changes it; it is never refreshed.");
+                }
+
+                var definition = segment.Definition is { } json
+                    ? RuleJson.ReadDefinition(json.RootElement)
+                    : throw new ValidationException([new ValidationFailure("definition", "This dynamic segment has no definition.")]);
+                return await EvaluateLockedAsync(segment, await rules.CompileAsync(definition, segmentId, cancellationToken), cancellationToken);
+            }, cancellationToken);
         }
-        catch (Exception failure) when (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        catch (Exception failure) when (failure is not (NotFoundException or ConflictException)
+                                        && (failure is not OperationCanceledException || !cancellationToken.IsCancellationRequested))
         {
             await RecordFailureAsync(segmentId, failure);
             throw;
@@ -70,34 +74,50 @@ public sealed partial class MembershipEngine(
 
         if (db.Database.CurrentTransaction is null && result.Entered + result.Exited > 0)
         {
-            await CascadeAsync(segmentId, evaluatedAt, cancellationToken);
+            await CascadeSafelyAsync(segmentId, result.EvaluatedAt, cancellationToken);
         }
 
         return result;
     }
 
     /// <summary>
-    /// Fills a new segment with the contacts that match <paramref name="definition"/> now, inside the
-    /// caller's transaction when there is one: the creation of a dynamic segment and a static snapshot.
+    /// Fills a new segment, or one whose rules were just changed, with the contacts that match
+    /// <paramref name="definition"/> now, inside the caller's transaction when there is one.
     /// </summary>
     public async Task<RefreshResult> EvaluateNewAsync(Guid segmentId, RuleGroup definition, CancellationToken cancellationToken)
     {
         var segment = await LiveSegmentAsync(segmentId, cancellationToken);
         var compiled = await rules.CompileAsync(definition, segmentId, cancellationToken);
-        return await EvaluateAsync(segment, compiled, cancellationToken);
+        return await InTransactionAsync(async () =>
+        {
+            await LockAsync(segmentId, cancellationToken);
+            return await EvaluateLockedAsync(segment, compiled, cancellationToken);
+        }, cancellationToken);
     }
 
-    private Task<RefreshResult> EvaluateAsync(Segment segment, CompiledRule compiled, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+    /// <summary>The evaluation itself, in a transaction that holds the segment's lock.</summary>
+    private async Task<RefreshResult> EvaluateLockedAsync(Segment segment, CompiledRule compiled, CancellationToken cancellationToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var now = compiled.Environment.Now;
+        var (entered, exited) = await ApplyAsync(segment.TenantId, segment.Id, compiled.Predicate, null, now, cancellationToken);
+        var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        var memberCount = await RecordEvaluationAsync(segment.TenantId, segment.Id, now, duration, entered, exited, cancellationToken);
+        return new RefreshResult(memberCount, entered, exited, duration, now);
+    }
+
+    /// <summary>A failure to update the readers is logged, not thrown: the change itself is committed, and the sweep repairs the readers.</summary>
+    public async Task CascadeSafelyAsync(Guid segmentId, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        try
         {
-            await LockAsync(segment.Id, cancellationToken);
-            var started = Stopwatch.GetTimestamp();
-            var now = compiled.Environment.Now;
-            var (entered, exited) = await ApplyAsync(segment.TenantId, segment.Id, compiled.Predicate, null, now, cancellationToken);
-            var duration = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            var memberCount = await RecordEvaluationAsync(segment.TenantId, segment.Id, now, duration, entered, exited, cancellationToken);
-            return new RefreshResult(memberCount, entered, exited, duration);
-        }, cancellationToken);
+            await CascadeAsync(segmentId, at, cancellationToken);
+        }
+        catch (Exception failure) when (failure is DbException or TimeoutException)
+        {
+            LogCascadeFailed(logger, failure, segmentId);
+        }
+    }
 
     /// <summary>
     /// The real-time path: re-evaluates every dynamic segment of the tenant for just these contacts (the same
@@ -155,11 +175,28 @@ public sealed partial class MembershipEngine(
                 continue;
             }
 
-            await InTransactionAsync(async () =>
+            try
             {
-                await LockAsync(segment.Id, cancellationToken);
-                return await ApplyAsync(tenantId, segment.Id, compiled.Predicate, scope, environment.Now, cancellationToken);
-            }, cancellationToken);
+                await InTransactionAsync(async () =>
+                {
+                    await LockAsync(segment.Id, cancellationToken);
+                    // Rules edited while this pass waited for the lock have been applied by the edit: skip, don't undo.
+                    var current = await db.Segments.AsNoTracking().Where(s => s.Id == segment.Id)
+                        .Select(s => new { s.Definition, s.DeletedAt, s.Type }).SingleOrDefaultAsync(cancellationToken);
+                    if (current is not { DeletedAt: null, Type: SegmentType.Dynamic, Definition: { } stored }
+                        || RuleJson.Serialize(RuleJson.ReadDefinition(stored.RootElement)) != RuleJson.Serialize(segment.Definition!))
+                    {
+                        return (0, 0);
+                    }
+
+                    return await ApplyAsync(tenantId, segment.Id, compiled.Predicate, scope, environment.Now, cancellationToken);
+                }, cancellationToken);
+            }
+            catch (DbException failure)
+            {
+                // One segment's failure must not stop the others; the sweep's refresh records and repairs it.
+                LogSkipped(logger, segment.Id, failure.Message);
+            }
         }
     }
 
@@ -271,6 +308,9 @@ public sealed partial class MembershipEngine(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Refresh of segment {SegmentId} failed: {Problem}")]
     private static partial void LogFailed(ILogger logger, Exception failure, Guid segmentId, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The segments that read segment {SegmentId} were not updated; the sweep will")]
+    private static partial void LogCascadeFailed(ILogger logger, Exception failure, Guid segmentId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not record the failure of segment {SegmentId}")]
     private static partial void LogUnrecorded(ILogger logger, Exception failure, Guid segmentId);

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Data;
 using Segmenter.Core.Rules;
+using Segmenter.Core.Segments;
 
 namespace Segmenter.Core.Membership;
 
@@ -53,7 +54,9 @@ public sealed class SegmentGraph
         new(segments.Select(s =>
         {
             var definition = Parse(s.Definition);
-            return new SegmentNode(s.Id, s.Type, definition, definition is null ? [] : MembershipReferences(definition));
+            // A static segment's rules record how it was made and are never evaluated again: they read nothing.
+            var reads = definition is null || s.Type == SegmentType.Static ? [] : MembershipReferences(definition);
+            return new SegmentNode(s.Id, s.Type, definition, reads);
         }));
 
     public SegmentNode? Find(Guid id) => _nodes.GetValueOrDefault(id);

@@ -58,13 +58,13 @@ public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, 
             throw new ConflictException("A dynamic segment's members come from its rules; only static segments are edited by hand.");
         }
 
-        var ids = contactIds.Distinct().ToArray();
-        var unknown = await UnknownContactsAsync(ids, "contact_ids", cancellationToken);
+        var unknown = await UnknownContactsAsync(contactIds.ToList(), "contact_ids", cancellationToken);
         if (unknown.Count > 0)
         {
             throw new ValidationException(unknown);
         }
 
+        var ids = contactIds.Distinct().ToArray();
         var now = clock.GetUtcNow();
         var owned = db.Database.CurrentTransaction is null;
         var count = await engine.InTransactionAsync(async () =>
@@ -84,7 +84,7 @@ public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, 
 
         if (owned)
         {
-            await engine.CascadeAsync(segmentId, now, cancellationToken);
+            await engine.CascadeSafelyAsync(segmentId, now, cancellationToken);
         }
 
         return count;

@@ -51,21 +51,19 @@ public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, Memb
         segment.Description = request.Description ?? segment.Description;
         segment.UpdatedAt = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The segment's lock before its row: a refresh takes them in this order too, so the two never deadlock.
+        await engine.LockAsync(segmentId, cancellationToken);
         if (request.Definition is not null)
         {
             segment.Definition = RuleJson.ToDocument(request.Definition);
         }
 
         await db.SaveChangesAsync(cancellationToken);
-        if (request.Definition is not null)
-        {
-            await engine.EvaluateNewAsync(segmentId, request.Definition, cancellationToken);
-        }
-
+        var evaluation = request.Definition is null ? null : await engine.EvaluateNewAsync(segmentId, request.Definition, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        if (request.Definition is not null)
+        if (evaluation is { Entered: > 0 } or { Exited: > 0 })
         {
-            await engine.CascadeAsync(segmentId, (await db.Segments.AsNoTracking().SingleAsync(s => s.Id == segmentId, cancellationToken)).LastEvaluatedAt!.Value, cancellationToken);
+            await engine.CascadeSafelyAsync(segmentId, evaluation.EvaluatedAt, cancellationToken);
         }
 
         return await db.Segments.AsNoTracking().SingleAsync(s => s.Id == segmentId, cancellationToken);

@@ -29,6 +29,13 @@ public sealed class HostileInputShould(ApiHost host) : IClassFixture<ApiHost>
         """{"include": ["not-a-uuid"], "exclude": [1, 2], "subscribed_only": "yes", "contact_ids": [null], "name": ["x"]}""",
         """{"definition": {"logic": "and", "rules": [{"event": "purchase", "aggregate": "sum", "within_days": -1, "operator": "between", "value": [5]}]}, "sample_size": 100000}""",
         "{\"name\": \"" + new string('x', 1_500_000) + "\"}",
+        """{"contacts": [{"email": "nul@example.com", "first_name": "a\u0000b"}]}""",
+        """{"contacts": [{"email": "nul@example.com", "attributes": {}}, {"email": "x@example.com", "tags": ["\u0000"]}]}""",
+        """{"events": [{"contact_id": "00000000-0000-7000-8000-000000000001", "type": "x", "occurred_at": "2026-01-01T00:00:00Z", "properties": {"k": "\u0000"}}]}""",
+        """{"contacts": [{"email": "\uD800@example.com"}]}""",
+        """{"events": [{"email": "\uDFFF@example.com", "type": "x", "occurred_at": "2026-01-01T00:00:00Z"}]}""",
+        """{"contacts": [{"email": "tz@example.com", "time_zone": "Eastern Standard Time"}]}""",
+        """{"contacts": [{"email": "created@example.com", "created_at": null}]}""",
     ];
 
     private static readonly string[] Endpoints =

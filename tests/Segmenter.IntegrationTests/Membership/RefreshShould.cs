@@ -71,7 +71,7 @@ public sealed class RefreshShould(DatabaseFixture database) : IClassFixture<Data
             var result = await engine.RefreshAsync(segment.Id, ct);
 
             Assert.Equal(expected, await host.MembersAsync(tenant.TenantId, segment.Id));
-            Assert.Equal(new RefreshResult(expected.Count, expected.Except(old).Count(), old.Except(expected).Count(), result.DurationMs), result);
+            Assert.Equal(new RefreshResult(expected.Count, expected.Except(old).Count(), old.Except(expected).Count(), result.DurationMs, host.Clock.Now), result);
             var logged = await db.SegmentMembershipChanges.AsNoTracking()
                 .Where(c => c.SegmentId == segment.Id && c.At == host.Clock.Now).ToListAsync(ct);
             Assert.Equal(expected.Except(old).ToHashSet(), logged.Where(c => c.Kind == SegmentMembershipChange.Entered).Select(c => c.ContactId).ToHashSet());
