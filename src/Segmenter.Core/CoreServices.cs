@@ -25,6 +25,7 @@ public static class CoreServices
         services.AddScoped<Fields.CreateField>();
         services.AddScoped<Contacts.UpsertContacts>();
         services.AddScoped<Contacts.AddEvents>();
+        services.AddScoped<Contacts.DeleteContact>();
         services.AddScoped<Contacts.ImportContacts>();
         services.AddTransient<Contacts.ImportContactsJob>();
         services.AddScoped<Campaigns.Audiences>();

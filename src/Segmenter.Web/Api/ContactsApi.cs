@@ -131,11 +131,12 @@ internal static class ContactsApi
         TypedResults.Ok(ContactResponse.From(await db.Contacts.AsNoTracking().SingleOrDefaultAsync(c => c.Id == id, cancellationToken)
             ?? throw new NotFoundException($"There is no contact {id}.")));
 
-    /// <summary>Deletes the contact, its events and its memberships (member counts follow by trigger).</summary>
-    private static async Task<NoContent> Delete(Guid id, SegmenterDbContext db, CancellationToken cancellationToken) =>
-        await db.Contacts.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 1
-            ? TypedResults.NoContent()
-            : throw new NotFoundException($"There is no contact {id}.");
+    /// <summary>Deletes the contact and its events; it leaves every segment, each exit logged.</summary>
+    private static async Task<NoContent> Delete(Guid id, DeleteContact delete, CancellationToken cancellationToken)
+    {
+        await delete.HandleAsync(id, cancellationToken);
+        return TypedResults.NoContent();
+    }
 
     private static async Task<Ok<ApiPage<MembershipResponse>>> Segments(Guid id, MembershipStats stats, CancellationToken cancellationToken) =>
         TypedResults.Ok(new ApiPage<MembershipResponse>(

@@ -138,8 +138,15 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         await AssertProblemAsync(await stranger.GetAsync($"/api/v1/contacts/{id}/segments", ct), HttpStatusCode.NotFound);
         Assert.Empty((await GetJsonAsync(stranger, "/api/v1/contacts?email=r@example.com")).GetProperty("items").EnumerateArray());
 
+        var list = (await PostAsync(admin, "/api/v1/segments", $$"""{"name":"Robert's list","type":"static","contact_ids":["{{id}}"]}""", HttpStatusCode.Created)).GetProperty("id").GetGuid();
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/contacts/{id}", ct)).StatusCode);
         await AssertProblemAsync(await admin.GetAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
+        await AssertProblemAsync(await admin.DeleteAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
+        Assert.Equal(0, (await GetJsonAsync(admin, $"/api/v1/segments/{list}")).GetProperty("member_count").GetInt32());
+        await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
+        Assert.Equal(
+            ["entered", "exited"],
+            await db.SegmentMembershipChanges.IgnoreQueryFilters().Where(c => c.SegmentId == list).OrderBy(c => c.Id).Select(c => c.Kind).ToListAsync(ct));
     }
 
     private static async Task CreateFieldsAsync(HttpClient admin)
