@@ -29,9 +29,9 @@ public sealed class ApiKeys(SegmenterDbContext db, ITenantContext tenant, TimePr
     public async Task<IssuedApiKey> IssueAsync(string name, string role, CancellationToken cancellationToken)
     {
         var failures = new List<ValidationFailure>();
-        if (string.IsNullOrWhiteSpace(name) || name.Length > 200)
+        if (Names.Check(name) is { } invalidName)
         {
-            failures.Add(new ValidationFailure("name", "A name of 1 to 200 characters is required."));
+            failures.Add(invalidName);
         }
 
         if (!TenantRole.All.Contains(role))

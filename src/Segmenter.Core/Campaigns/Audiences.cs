@@ -3,6 +3,7 @@ using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
+using Segmenter.Core.Segments;
 using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Core.Campaigns;
@@ -27,9 +28,9 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Time
     public async Task<Campaign> CreateAsync(CreateCampaignRequest request, CancellationToken cancellationToken)
     {
         var failures = new List<ValidationFailure>();
-        if (string.IsNullOrWhiteSpace(request.Name) || request.Name.Length > 200)
+        if (Names.Check(request.Name) is { } invalidName)
         {
-            failures.Add(new ValidationFailure("name", "A name of 1 to 200 characters is required."));
+            failures.Add(invalidName);
         }
 
         var audience = request.Audience ?? new AudienceRequest(null, null);
@@ -83,13 +84,12 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Time
             throw new ConflictException("The campaign is locked already; its recipients are frozen.");
         }
 
-        var recipients = Query(Audience(campaign)).Select(c => c.Id);
-        await using (var command = recipients.CreateDbCommand())
+        await using (var command = db.Around(
+            Query(Audience(campaign)).Select(c => c.Id),
+            sql => $"INSERT INTO campaign_recipients (tenant_id, campaign_id, contact_id) SELECT @segmenter_tenant, @segmenter_campaign, id FROM ({sql}) AS audience",
+            new Npgsql.NpgsqlParameter("segmenter_tenant", campaign.TenantId),
+            new Npgsql.NpgsqlParameter("segmenter_campaign", campaignId)))
         {
-            command.CommandText = $"INSERT INTO campaign_recipients (tenant_id, campaign_id, contact_id) SELECT @segmenter_tenant, @segmenter_campaign, id FROM ({command.CommandText}) AS audience";
-            command.Parameters.Add(new Npgsql.NpgsqlParameter("segmenter_tenant", campaign.TenantId));
-            command.Parameters.Add(new Npgsql.NpgsqlParameter("segmenter_campaign", campaignId));
-            command.Transaction = Microsoft.EntityFrameworkCore.Storage.DbContextTransactionExtensions.GetDbTransaction(transaction);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -146,7 +146,7 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Time
         }
 
         var wanted = audience.Include!.Concat(audience.Exclude ?? []).Distinct().ToList();
-        var live = (await db.Segments.Where(s => wanted.Contains(s.Id) && s.DeletedAt == null).Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet();
+        var live = (await db.Segments.Live().Where(s => wanted.Contains(s.Id)).Select(s => s.Id).ToListAsync(cancellationToken)).ToHashSet();
         foreach (var (list, name) in new[] { (audience.Include!, "include"), (audience.Exclude ?? [], "exclude") })
         {
             failures.AddRange(list.Select((id, i) => (id, i)).Where(x => !live.Contains(x.id))

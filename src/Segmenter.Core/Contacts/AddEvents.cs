@@ -25,11 +25,7 @@ public sealed partial class AddEvents(SegmenterDbContext db, ITenantContext tena
     /// <summary>Reads and checks <c>{"events": [...]}</c>; throws <see cref="ValidationException"/> naming every bad item.</summary>
     public async Task<IReadOnlyList<(Guid ContactId, EventInput Event)>> ReadAsync(JsonElement body, CancellationToken cancellationToken)
     {
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("events", out var items) || items.ValueKind != JsonValueKind.Array
-            || items.GetArrayLength() is 0 or > MaxBatch || body.EnumerateObject().Count() != 1)
-        {
-            throw new ValidationException([new ValidationFailure("events", $"The body is {{\"events\": [...]}} with 1 to {MaxBatch:N0} events.")]);
-        }
+        var items = BatchBody.Items(body, "events", MaxBatch);
 
         var failures = new List<ValidationFailure>();
         var inputs = items.EnumerateArray().Select((item, i) => Read(item, $"events[{i}]", failures)).ToList();

@@ -34,7 +34,7 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
         string fileName, byte[] content, Guid? segmentId, IReadOnlyDictionary<string, string>? mapping, CancellationToken cancellationToken)
     {
         var failures = new List<ValidationFailure>();
-        if (segmentId is { } id && !await db.Segments.AnyAsync(s => s.Id == id && s.DeletedAt == null && s.Type == SegmentType.Static, cancellationToken))
+        if (segmentId is { } id && !await db.Segments.Live().AnyAsync(s => s.Id == id && s.Type == SegmentType.Static, cancellationToken))
         {
             failures.Add(new ValidationFailure("segment_id", $"There is no static segment {id} to add the contacts to."));
         }

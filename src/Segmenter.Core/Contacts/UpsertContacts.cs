@@ -28,11 +28,7 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
     /// <summary>Reads and checks <c>{"contacts": [...]}</c>; throws <see cref="ValidationException"/> naming every bad item.</summary>
     public async Task<IReadOnlyList<ContactInput>> ReadAsync(JsonElement body, CancellationToken cancellationToken)
     {
-        if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("contacts", out var items) || items.ValueKind != JsonValueKind.Array
-            || items.GetArrayLength() is 0 or > MaxBatch || body.EnumerateObject().Count() != 1)
-        {
-            throw new ValidationException([new ValidationFailure("contacts", $"The body is {{\"contacts\": [...]}} with 1 to {MaxBatch:N0} contacts.")]);
-        }
+        var items = BatchBody.Items(body, "contacts", MaxBatch);
 
         var catalog = (await rules.EnvironmentAsync(cancellationToken)).Catalog;
         var failures = new List<ValidationFailure>();

@@ -53,7 +53,7 @@ public sealed partial class MembershipEngine(
             result = await InTransactionAsync(async () =>
             {
                 await LockAsync(segmentId, cancellationToken);
-                var segment = await LiveSegmentAsync(segmentId, cancellationToken);
+                var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
                 if (segment.Type != SegmentType.Dynamic)
                 {
                     throw new ConflictException("A static segment changes only when someone changes it; it is never refreshed.");
@@ -86,7 +86,7 @@ public sealed partial class MembershipEngine(
     /// </summary>
     public async Task<RefreshResult> EvaluateNewAsync(Guid segmentId, RuleGroup definition, CancellationToken cancellationToken)
     {
-        var segment = await LiveSegmentAsync(segmentId, cancellationToken);
+        var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
         var compiled = await rules.CompileAsync(definition, segmentId, cancellationToken);
         return await InTransactionAsync(async () =>
         {
@@ -140,7 +140,7 @@ public sealed partial class MembershipEngine(
     /// After the members of <paramref name="segmentId"/> changed at <paramref name="at"/>, re-evaluates the
     /// dynamic segments that read it, directly or through others, for the contacts whose membership changed.
     /// </summary>
-    public async Task CascadeAsync(Guid segmentId, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task CascadeAsync(Guid segmentId, DateTimeOffset at, CancellationToken cancellationToken)
     {
         var graph = await SegmentGraph.LoadAsync(db, cancellationToken);
         var dependents = graph.DependentsOf(segmentId);
@@ -213,14 +213,13 @@ public sealed partial class MembershipEngine(
         CancellationToken cancellationToken)
     {
         var contacts = db.Contacts.AsNoTracking();
-        await using var command = scope is null
-            ? contacts.Where(predicate).Select(c => c.Id).CreateDbCommand()
-            : scope(contacts).Select(Evaluation(predicate)).CreateDbCommand();
-        command.CommandText = (scope is null ? MembershipSql.Full : MembershipSql.Scoped).Replace(MembershipSql.Query, command.CommandText, StringComparison.Ordinal);
-        command.Parameters.Add(new NpgsqlParameter("segmenter_tenant", tenantId));
-        command.Parameters.Add(new NpgsqlParameter("segmenter_segment", segmentId));
-        command.Parameters.Add(new NpgsqlParameter("segmenter_now", now.ToUniversalTime()));
-        command.Transaction = db.Database.CurrentTransaction!.GetDbTransaction();
+        var template = scope is null ? MembershipSql.Full : MembershipSql.Scoped;
+        await using var command = db.Around(
+            scope is null ? contacts.Where(predicate).Select(c => c.Id) : scope(contacts).Select(Evaluation(predicate)),
+            sql => template.Replace(MembershipSql.Query, sql, StringComparison.Ordinal),
+            new NpgsqlParameter("segmenter_tenant", tenantId),
+            new NpgsqlParameter("segmenter_segment", segmentId),
+            new NpgsqlParameter("segmenter_now", now.ToUniversalTime()));
         command.CommandTimeout = options.Value.TimeoutSeconds;
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
@@ -280,10 +279,6 @@ public sealed partial class MembershipEngine(
             LogUnrecorded(logger, unreachable, segmentId);
         }
     }
-
-    private async Task<Segment> LiveSegmentAsync(Guid segmentId, CancellationToken cancellationToken) =>
-        await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
-        ?? throw new NotFoundException($"There is no segment {segmentId}.");
 
     /// <summary>Blocks until no other transaction, on any connection, is changing this segment's members.</summary>
     internal Task LockAsync(Guid segmentId, CancellationToken cancellationToken) =>

@@ -19,7 +19,7 @@ public sealed class MembershipStats(SegmenterDbContext db)
     /// <summary>The size after each full evaluation since <paramref name="since"/>, oldest first.</summary>
     public async Task<IReadOnlyList<SizePoint>> HistoryAsync(Guid segmentId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await EnsureSegmentAsync(segmentId, cancellationToken);
+        await EnsureSegmentsAsync([segmentId], cancellationToken);
         var from = since.ToUniversalTime();
         return await db.SegmentSizeHistory.AsNoTracking()
             .Where(h => h.SegmentId == segmentId && h.At >= from)
@@ -31,7 +31,7 @@ public sealed class MembershipStats(SegmenterDbContext db)
     /// <summary>Every entry and exit, by refresh, real-time re-evaluation or list edit, counted per day of the tenant's time zone.</summary>
     public async Task<IReadOnlyList<DailyChanges>> ChangesPerDayAsync(Guid segmentId, DateTimeOffset since, CancellationToken cancellationToken)
     {
-        await EnsureSegmentAsync(segmentId, cancellationToken);
+        await EnsureSegmentsAsync([segmentId], cancellationToken);
         var timeZone = await db.Tenants.Select(t => t.TimeZone).SingleAsync(cancellationToken);
         var from = since.ToUniversalTime();
         var rows = await db.SegmentMembershipChanges.AsNoTracking()
@@ -50,14 +50,21 @@ public sealed class MembershipStats(SegmenterDbContext db)
 
     public async Task<Overlap> OverlapAsync(Guid first, Guid second, CancellationToken cancellationToken)
     {
-        await EnsureSegmentAsync(first, cancellationToken);
-        await EnsureSegmentAsync(second, cancellationToken);
-        var members = db.SegmentMembers.AsNoTracking();
-        var firstCount = await members.CountAsync(m => m.SegmentId == first, cancellationToken);
-        var secondCount = await members.CountAsync(m => m.SegmentId == second, cancellationToken);
-        var both = await members.CountAsync(
-            m => m.SegmentId == first && members.Any(o => o.SegmentId == second && o.ContactId == m.ContactId), cancellationToken);
-        return new Overlap(first, firstCount, second, secondCount, both);
+        await EnsureSegmentsAsync([first, second], cancellationToken);
+        // One pass over both segments' members: a contact in both is counted twice, so both = all - distinct.
+        var counts = await db.SegmentMembers.AsNoTracking()
+            .Where(m => m.SegmentId == first || m.SegmentId == second)
+            .GroupBy(_ => 1)
+            .Select(g => new
+            {
+                First = g.Count(m => m.SegmentId == first),
+                Second = g.Count(m => m.SegmentId == second),
+                Contacts = g.Select(m => m.ContactId).Distinct().Count(),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        return counts is null
+            ? new Overlap(first, 0, second, 0, 0)
+            : new Overlap(first, counts.First, second, counts.Second, counts.First + counts.Second - counts.Contacts);
     }
 
     /// <summary>The live segments a contact is in, the longest-held first.</summary>
@@ -70,17 +77,19 @@ public sealed class MembershipStats(SegmenterDbContext db)
 
         return await db.SegmentMembers.AsNoTracking()
             .Where(m => m.ContactId == contactId)
-            .Join(db.Segments.Where(s => s.DeletedAt == null), m => m.SegmentId, s => s.Id, (m, s) => new { m, s })
+            .Join(db.Segments.Live(), m => m.SegmentId, s => s.Id, (m, s) => new { m, s })
             .OrderBy(x => x.m.EnteredAt).ThenBy(x => x.s.Name)
             .Select(x => new ContactMembership(x.s.Id, x.s.Name, x.s.Type, x.m.EnteredAt))
             .ToListAsync(cancellationToken);
     }
 
-    private async Task EnsureSegmentAsync(Guid segmentId, CancellationToken cancellationToken)
+    private async Task EnsureSegmentsAsync(IReadOnlyList<Guid> segmentIds, CancellationToken cancellationToken)
     {
-        if (!await db.Segments.AnyAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken))
+        var found = await db.Segments.Live().Where(s => segmentIds.Contains(s.Id)).Select(s => s.Id).ToListAsync(cancellationToken);
+        var missing = segmentIds.Except(found).ToList();
+        if (missing.Count > 0)
         {
-            throw new NotFoundException($"There is no segment {segmentId}.");
+            throw new NotFoundException($"There is no segment {missing[0]}.");
         }
     }
 }

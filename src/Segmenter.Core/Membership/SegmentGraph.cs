@@ -44,7 +44,7 @@ public sealed class SegmentGraph
     public static async Task<SegmentGraph> LoadAsync(SegmenterDbContext db, CancellationToken cancellationToken)
     {
         var rows = await db.Segments.AsNoTracking()
-            .Where(s => s.DeletedAt == null)
+            .Live()
             .Select(s => new { s.Id, s.Type, s.Definition })
             .ToListAsync(cancellationToken);
         return From(rows.Select(r => (r.Id, r.Type, r.Definition)));
@@ -60,6 +60,9 @@ public sealed class SegmentGraph
         }));
 
     public SegmentNode? Find(Guid id) => _nodes.GetValueOrDefault(id);
+
+    /// <summary>The segments whose rules read <paramref name="id"/> directly.</summary>
+    public IReadOnlyList<Guid> ReadersOf(Guid id) => _readers.GetValueOrDefault(id) ?? [];
 
     /// <summary>The segments that read <paramref name="id"/>, directly or through others, in dependency order.</summary>
     public IReadOnlyList<SegmentNode> DependentsOf(Guid id)

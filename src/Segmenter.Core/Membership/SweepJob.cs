@@ -23,7 +23,7 @@ public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
     {
         // The one query that reads across tenants: it lists work, and each job then acts for one tenant.
         var segments = await db.Segments.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
-            .Where(s => s.DeletedAt == null)
+            .Live()
             .Select(s => new { s.TenantId, s.Id, s.Type, s.Definition })
             .ToListAsync(cancellationToken);
 

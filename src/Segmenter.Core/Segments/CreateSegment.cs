@@ -26,7 +26,7 @@ public sealed class CreateSegmentValidator : AbstractValidator<CreateSegmentRequ
 
     public CreateSegmentValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(SegmentText.MaxNameLength).OverridePropertyName("name");
+        RuleFor(r => r.Name).NotEmpty().MaximumLength(Names.MaxLength).OverridePropertyName("name");
         RuleFor(r => r.Description).MaximumLength(SegmentText.MaxDescriptionLength).OverridePropertyName("description");
         RuleFor(r => r.Type).Must(SegmentType.All.Contains)
             .WithMessage($"Type must be one of: {string.Join(", ", SegmentType.All)}.").OverridePropertyName("type");

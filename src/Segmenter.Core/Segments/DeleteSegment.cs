@@ -15,10 +15,8 @@ public sealed class DeleteSegment(SegmenterDbContext db, TimeProvider clock)
 
     public async Task HandleAsync(Guid segmentId, CancellationToken cancellationToken)
     {
-        var segment = await db.Segments.SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
-            ?? throw new NotFoundException($"There is no segment {segmentId}.");
-        var readers = (await SegmentGraph.LoadAsync(db, cancellationToken)).DependentsOf(segmentId)
-            .Where(n => n.References.Contains(segmentId)).Select(n => n.Id).ToList();
+        var segment = await db.Segments.LiveAsync(segmentId, cancellationToken);
+        var readers = (await SegmentGraph.LoadAsync(db, cancellationToken)).ReadersOf(segmentId);
         if (readers.Count > 0)
         {
             var names = await db.Segments.Where(s => readers.Contains(s.Id)).Select(s => s.Name).ToListAsync(cancellationToken);

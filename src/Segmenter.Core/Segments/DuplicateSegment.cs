@@ -12,8 +12,7 @@ public sealed class DuplicateSegment(SegmenterDbContext db, CreateSegment create
 {
     public async Task<Segment> HandleAsync(Guid segmentId, Guid? createdBy, CancellationToken cancellationToken)
     {
-        var source = await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
-            ?? throw new NotFoundException($"There is no segment {segmentId}.");
+        var source = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
         var name = Copy(source.Name);
         if (source.Type == SegmentType.Static)
         {
@@ -27,6 +26,6 @@ public sealed class DuplicateSegment(SegmenterDbContext db, CreateSegment create
     private static string Copy(string name)
     {
         const string suffix = " (copy)";
-        return (name.Length + suffix.Length > SegmentText.MaxNameLength ? name[..(SegmentText.MaxNameLength - suffix.Length)] : name) + suffix;
+        return (name.Length + suffix.Length > Names.MaxLength ? name[..(Names.MaxLength - suffix.Length)] : name) + suffix;
     }
 }

@@ -10,13 +10,12 @@ public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine
 {
     public async Task<Segment> HandleAsync(Guid segmentId, string name, Guid? createdBy, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.Length > SegmentText.MaxNameLength)
+        if (Names.Check(name) is { } invalid)
         {
-            throw new ValidationException([new FluentValidation.Results.ValidationFailure("name", $"A name of 1 to {SegmentText.MaxNameLength} characters is required.")]);
+            throw new ValidationException([invalid]);
         }
 
-        var source = await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
-            ?? throw new NotFoundException($"There is no segment {segmentId}.");
+        var source = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
         var frozen = new Segment
         {
             TenantId = source.TenantId,

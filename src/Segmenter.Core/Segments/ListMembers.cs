@@ -51,8 +51,7 @@ public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, 
 
     private async Task<int> EditAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, string sql, CancellationToken cancellationToken)
     {
-        var segment = await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
-            ?? throw new NotFoundException($"There is no segment {segmentId}.");
+        var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
         if (segment.Type != SegmentType.Static)
         {
             throw new ConflictException("A dynamic segment's members come from its rules; only static segments are edited by hand.");

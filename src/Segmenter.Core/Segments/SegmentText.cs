@@ -4,8 +4,6 @@ namespace Segmenter.Core.Segments;
 
 internal static class SegmentText
 {
-    public const int MaxNameLength = 200;
-
     public const int MaxDescriptionLength = 2000;
 
     /// <summary>Validation failures of a nested object, their paths moved under <paramref name="prefix"/>.</summary>

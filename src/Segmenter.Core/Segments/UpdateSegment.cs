@@ -19,17 +19,16 @@ public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, Memb
 {
     public async Task<Segment> HandleAsync(Guid segmentId, UpdateSegmentRequest request, CancellationToken cancellationToken)
     {
-        var segment = await db.Segments.SingleOrDefaultAsync(s => s.Id == segmentId && s.DeletedAt == null, cancellationToken)
-            ?? throw new NotFoundException($"There is no segment {segmentId}.");
+        var segment = await db.Segments.LiveAsync(segmentId, cancellationToken);
         if (request.Definition is not null && segment.Type == SegmentType.Static)
         {
             throw new ConflictException("A static segment's definition records how it was made; it cannot change.");
         }
 
         var failures = new List<ValidationFailure>();
-        if (request.Name is { } name && (string.IsNullOrWhiteSpace(name) || name.Length > SegmentText.MaxNameLength))
+        if (request.Name is not null && Names.Check(request.Name) is { } invalidName)
         {
-            failures.Add(new ValidationFailure("name", $"A name of 1 to {SegmentText.MaxNameLength} characters is required."));
+            failures.Add(invalidName);
         }
 
         if (request.Description is { Length: > SegmentText.MaxDescriptionLength })

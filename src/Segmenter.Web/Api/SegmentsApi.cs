@@ -101,7 +101,7 @@ internal static class SegmentsApi
         SegmenterDbContext db, string? type, string? q, int? limit, Guid? after, CancellationToken cancellationToken)
     {
         var size = Paging.Limit(limit);
-        var query = db.Segments.AsNoTracking().Where(s => s.DeletedAt == null);
+        var query = db.Segments.AsNoTracking().Live();
         if (type is not null)
         {
             query = SegmentType.All.Contains(type) ? query.Where(s => s.Type == type) : throw Paging.Invalid("type", $"Type must be one of: {string.Join(", ", SegmentType.All)}.");
@@ -123,7 +123,7 @@ internal static class SegmentsApi
     }
 
     private static async Task<Ok<SegmentResponse>> Get(Guid id, SegmenterDbContext db, CancellationToken cancellationToken) =>
-        TypedResults.Ok(SegmentResponse.From(await LiveAsync(db, id, cancellationToken)));
+        TypedResults.Ok(SegmentResponse.From(await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken)));
 
     private static async Task<Created<SegmentResponse>> Create(
         HttpRequest request, ClaimsPrincipal user, CreateSegment create, CancellationToken cancellationToken)
@@ -189,7 +189,7 @@ internal static class SegmentsApi
     private static async Task<Ok<ApiPage<ContactResponse>>> Members(
         Guid id, SegmenterDbContext db, int? limit, Guid? after, CancellationToken cancellationToken)
     {
-        await LiveAsync(db, id, cancellationToken);
+        await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
         var size = Paging.Limit(limit);
         var members = MembersOf(db, id);
         if (after is { } cursor)
@@ -204,7 +204,7 @@ internal static class SegmentsApi
     /// <summary>Every member as a CSV row, read a page at a time and written straight to the response, so any size streams in constant memory.</summary>
     private static async Task<PushStreamHttpResult> Export(Guid id, SegmenterDbContext db, CancellationToken cancellationToken)
     {
-        var segment = await LiveAsync(db, id, cancellationToken);
+        var segment = await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
         return TypedResults.Stream(
             async body =>
             {
@@ -265,7 +265,7 @@ internal static class SegmentsApi
 
     private static async Task<Ok<JsonObject>> Explain(Guid id, Guid contactId, SegmenterDbContext db, RuleQueries queries, CancellationToken cancellationToken)
     {
-        var segment = await LiveAsync(db, id, cancellationToken);
+        var segment = await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
         var definition = segment.Definition is { } json
             ? RuleJson.ReadDefinition(json.RootElement)
             : throw new ConflictException("This segment was made by hand; it has no rules to explain.");
@@ -314,10 +314,6 @@ internal static class SegmentsApi
 
     private static IQueryable<Core.Contacts.Contact> MembersOf(SegmenterDbContext db, Guid segmentId) =>
         db.Contacts.AsNoTracking().Where(c => c.Memberships.Any(m => m.SegmentId == segmentId));
-
-    private static async Task<Segment> LiveAsync(SegmenterDbContext db, Guid id, CancellationToken cancellationToken) =>
-        await db.Segments.AsNoTracking().SingleOrDefaultAsync(s => s.Id == id && s.DeletedAt == null, cancellationToken)
-        ?? throw new NotFoundException($"There is no segment {id}.");
 
     private static RuleGroup? Definition(JsonElement? json) =>
         json is { ValueKind: not JsonValueKind.Null } element ? RuleJson.ReadDefinition(element, "definition") : null;
