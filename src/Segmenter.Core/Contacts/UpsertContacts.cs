@@ -42,7 +42,7 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
             {
                 if (seen.TryGetValue(input.Email, out var first))
                 {
-                    failures.Add(new ValidationFailure($"{path}.email", $"The same email as contacts[{first}]; give each contact once per batch."));
+                    failures.Add(SameEmail(index, first));
                 }
 
                 seen.TryAdd(input.Email, index);
@@ -68,22 +68,27 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
                 CREATE TEMP TABLE contact_batch (
                     ord int, id uuid, email text, present int, first_name text, last_name text, phone text, status text,
                     country text, city text, time_zone text, birthday date, subscribed_at timestamptz, created_at timestamptz,
-                    tags text[], set_attributes jsonb, remove_attributes text[]) ON COMMIT DROP
+                    tags text[], set_attributes jsonb, remove_attributes text[], PRIMARY KEY (id)) ON COMMIT DROP
                 """,
                 cancellationToken);
             await CopyAsync(connection, contacts, cancellationToken);
-            // Two batches of one tenant never race to insert the same email.
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('contacts:' || {tenantId}::text, 0))", cancellationToken);
 
-            await using var merge = new NpgsqlCommand(MergeSql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
-            merge.Parameters.Add(new NpgsqlParameter("tenant", tenantId));
-            merge.Parameters.Add(new NpgsqlParameter("now", now));
-            await using (var reader = await merge.ExecuteReaderAsync(cancellationToken))
+            await transaction.CreateSavepointAsync("merge", cancellationToken);
+            try
             {
+                await using var merge = new NpgsqlCommand(MergeSql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+                merge.Parameters.Add(new NpgsqlParameter("tenant", tenantId));
+                merge.Parameters.Add(new NpgsqlParameter("now", now));
+                await using var reader = await merge.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     rows.Add((reader.GetInt32(0), reader.GetGuid(1), reader.GetBoolean(2)));
                 }
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CardinalityViolation)
+            {
+                await transaction.RollbackToSavepointAsync("merge", cancellationToken);
+                throw new ValidationException(await SameEmailsAsync(connection, cancellationToken));
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -92,6 +97,31 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
         var ids = rows.OrderBy(r => r.Ord).Select(r => r.Id).ToList();
         realtime.ContactsChanged(tenantId, ids);
         return new UpsertResult(rows.Count(r => r.Created), rows.Count(r => !r.Created), ids);
+    }
+
+    private static ValidationFailure SameEmail(int index, int first) =>
+        new($"contacts[{index}].email", $"The same email as contacts[{first}]; give each contact once per batch.");
+
+    /// <summary>
+    /// Emails that differ for .NET's case-insensitive comparison but not for PostgreSQL's <c>lower()</c>
+    /// (e.g. "ẞ" and "ß"), which the merge refuses to apply twice to one contact.
+    /// </summary>
+    private static async Task<List<ValidationFailure>> SameEmailsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT ord, first FROM (SELECT ord, min(ord) OVER (PARTITION BY lower(email)) AS first FROM contact_batch) AS b
+            WHERE ord <> first ORDER BY ord
+            """,
+            connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var failures = new List<ValidationFailure>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            failures.Add(SameEmail(reader.GetInt32(0), reader.GetInt32(1)));
+        }
+
+        return failures;
     }
 
     private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ContactInput> contacts, CancellationToken cancellationToken)
@@ -145,29 +175,30 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
     }
 
     /// <summary>
-    /// The contacts whose email exists are updated (present fields only), the others inserted, in one
-    /// statement reading one snapshot; returns (input position, id, created) for every contact.
+    /// One pass over the batch in email order: each contact is inserted, or, when its email exists (or is being
+    /// inserted by a concurrent batch, which it then waits for), updated in place with the fields it gives.
+    /// Taking rows in one order means two batches of a tenant wait for each other instead of deadlocking.
+    /// Returns (input position, id, created) for every contact; a row is new when no transaction had it
+    /// before (<c>xmax = 0</c>).
     /// </summary>
     private static readonly string MergeSql = $$"""
-        WITH updated AS (
-            UPDATE contacts AS c SET
-                {{string.Join(",\n        ", ContactInput.Fields.Select((f, bit) =>
-                    $"{f} = CASE WHEN b.present & {1 << bit} <> 0 THEN {(f == "tags" ? "coalesce(b.tags, '{}')" : $"b.{f}")} ELSE c.{f} END"))}},
-                attributes = (c.attributes || b.set_attributes) - b.remove_attributes,
-                updated_at = @now
-            FROM contact_batch AS b
-            WHERE c.tenant_id = @tenant AND c.email_normalized = lower(b.email)
-            RETURNING b.ord, c.id),
-        inserted AS (
-            INSERT INTO contacts (tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone,
-                                  birthday, subscribed_at, created_at, updated_at, tags, attributes)
+        WITH written AS (
+            INSERT INTO contacts AS c (tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone,
+                                       birthday, subscribed_at, created_at, updated_at, tags, attributes)
             SELECT @tenant, b.id, b.email, b.first_name, b.last_name, b.phone, coalesce(b.status, 'subscribed'), b.country, b.city,
                    b.time_zone, b.birthday, b.subscribed_at, coalesce(b.created_at, @now), @now, coalesce(b.tags, '{}'), b.set_attributes
             FROM contact_batch AS b
-            WHERE NOT EXISTS (SELECT 1 FROM contacts AS c WHERE c.tenant_id = @tenant AND c.email_normalized = lower(b.email))
-            RETURNING id)
-        SELECT ord, id, false FROM updated
-        UNION ALL
-        SELECT b.ord, b.id, true FROM inserted AS i JOIN contact_batch AS b ON b.id = i.id
+            ORDER BY lower(b.email)
+            ON CONFLICT (tenant_id, email_normalized) DO UPDATE SET ({{string.Join(", ", ContactInput.Fields)}}, attributes, updated_at) = (
+                SELECT {{string.Join(",\n               ", ContactInput.Fields.Select((f, bit) =>
+                    $"CASE WHEN b.present & {1 << bit} <> 0 THEN {(f == "tags" ? "coalesce(b.tags, '{}')" : $"b.{f}")} ELSE c.{f} END"))}},
+                       (c.attributes || b.set_attributes) - b.remove_attributes,
+                       @now
+                FROM contact_batch AS b
+                WHERE b.id = excluded.id)
+            RETURNING c.email_normalized, c.id, c.xmax = 0 AS created)
+        SELECT b.ord, w.id, w.created
+        FROM written AS w
+        JOIN contact_batch AS b ON lower(b.email) = w.email_normalized
         """;
 }

@@ -82,8 +82,6 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
         builder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
         builder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
 
-        // GIN indexes that start with tenant_id need btree_gin's operator classes for uuid.
-        builder.HasPostgresExtension("btree_gin");
         builder.ApplyConfigurationsFromAssembly(typeof(SegmenterDbContext).Assembly);
         Rules.RuleSql.Register(builder);
 

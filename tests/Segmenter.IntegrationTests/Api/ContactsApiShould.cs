@@ -67,8 +67,38 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
             problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
         await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
         Assert.Equal(0, await db.Contacts.IgnoreQueryFilters().CountAsync(c => c.TenantId == tenantId, ct));
+        // Distinct for .NET's case-insensitive comparison, one email for PostgreSQL's lower().
+        var folded = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """
+            {"contacts":[{"email":"straße@example.com"},{"email":"ok@example.com"},{"email":"STRAẞE@example.com"}]}
+            """), HttpStatusCode.BadRequest);
+        Assert.Equal("contacts[2].email", Assert.Single(folded.GetProperty("errors").EnumerateObject()).Name);
+        Assert.Equal(0, await db.Contacts.IgnoreQueryFilters().CountAsync(c => c.TenantId == tenantId, ct));
         await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """{"contacts":[]}"""), HttpStatusCode.BadRequest);
         await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """{"people":[{"email":"a@b.c"}]}"""), HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Merge_concurrent_batches_of_one_tenant_that_share_emails()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (tenantId, admin, _) = await host.ProvisionAsync();
+
+        // Four writers, each 600 emails overlapping its neighbours' by half, each in its own shuffled order.
+        var writers = Enumerable.Range(0, 4).Select(w =>
+        {
+            var emails = Enumerable.Range(w * 300, 600).Select(i => $"person{i}@example.com").ToArray();
+            new Random(w).Shuffle(emails);
+            return JsonSerializer.Serialize(new { contacts = emails.Select(e => new { email = e, last_name = $"writer {w}" }) });
+        });
+        var results = await Task.WhenAll(writers.Select(async body => await PostAsync(admin, "/api/v1/contacts/batch", body)));
+
+        await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
+        var stored = await db.Contacts.IgnoreQueryFilters().Where(c => c.TenantId == tenantId).ToListAsync(ct);
+        Assert.Equal(1_500, stored.Count);
+        Assert.Equal(1_500, results.Sum(r => r.GetProperty("created").GetInt32()));
+        Assert.Equal(900, results.Sum(r => r.GetProperty("updated").GetInt32()));
+        Assert.Equal(stored.Select(c => c.Id).Order(), results.SelectMany(r => r.GetProperty("ids").EnumerateArray().Select(i => i.GetGuid())).Distinct().Order());
+        Assert.All(stored, c => Assert.Contains(c.LastName, Enumerable.Range(0, 4).Select(w => $"writer {w}")));
     }
 
     [Fact]

@@ -22,7 +22,6 @@ namespace Segmenter.Core.Data.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
-            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "btree_gin");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityUserClaim<System.Guid>", b =>
@@ -331,19 +330,20 @@ namespace Segmenter.Core.Data.Migrations
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_contacts");
 
-                    b.HasIndex("TenantId", "Attributes")
-                        .HasDatabaseName("ix_contacts_tenant_id_attributes");
+                    b.HasIndex("Attributes")
+                        .HasDatabaseName("ix_contacts_attributes");
 
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("TenantId", "Attributes"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Attributes"), "gin");
+                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Attributes"), new[] { "jsonb_path_ops" });
+
+                    b.HasIndex("Tags")
+                        .HasDatabaseName("ix_contacts_tags");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Tags"), "gin");
 
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique()
                         .HasDatabaseName("ix_contacts_tenant_id_email_normalized");
-
-                    b.HasIndex("TenantId", "Tags")
-                        .HasDatabaseName("ix_contacts_tenant_id_tags");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("TenantId", "Tags"), "gin");
 
                     b.ToTable("contacts", null, t =>
                         {
