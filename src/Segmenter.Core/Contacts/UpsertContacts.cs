@@ -157,8 +157,8 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
             WriteOrNull(copy, c.SubscribedAt, NpgsqlDbType.TimestampTz);
             WriteOrNull(copy, c.CreatedAt, NpgsqlDbType.TimestampTz);
             WriteOrNull(copy, c.Tags?.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
-            copy.Write(c.SetAttributes.ToJsonString(), NpgsqlDbType.Jsonb);
-            copy.Write(c.RemoveAttributes.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+            copy.Write(c.SetAttributes, NpgsqlDbType.Jsonb);
+            copy.Write(c.RemoveAttributes, NpgsqlDbType.Array | NpgsqlDbType.Text);
         }
     }
 
