@@ -23,6 +23,12 @@ public sealed partial class ContactInput
 
     public required string Email { get; init; }
 
+    /// <summary>
+    /// The email as the database matches it (<c>email_normalized = lower(email)</c>, ADR-003): lower-cased
+    /// character by character, so "STRAẞE" is "straße", and "ſ" (long s) stays apart from "s", as in PostgreSQL.
+    /// </summary>
+    public string EmailKey => Email.ToLowerInvariant();
+
     /// <summary>A bit per entry of <see cref="Fields"/>: set when the field was given.</summary>
     public int Present { get; private set; }
 

@@ -98,7 +98,7 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
         var columns = import.Columns.RootElement.EnumerateArray().Select(c => c.GetProperty("field").GetString()).ToList();
         var rejected = new JsonArray();
         var batch = new List<ContactInput>();
-        var emails = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        var emails = new HashSet<string>(StringComparer.Ordinal);
 
         async Task FlushAsync()
         {
@@ -128,11 +128,11 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
             var item = Row(csv, columns, catalog);
             if (ContactInput.Read(JsonSerializer.SerializeToElement(item), "row", catalog, failures) is { } input)
             {
-                if (!emails.Add(input.Email))
+                if (!emails.Add(input.EmailKey))
                 {
                     // A later line for the same email updates the earlier one: write the batch that holds it first.
                     await FlushAsync();
-                    emails.Add(input.Email);
+                    emails.Add(input.EmailKey);
                 }
 
                 batch.Add(input);

@@ -33,19 +33,19 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
         var catalog = (await rules.EnvironmentAsync(cancellationToken)).Catalog;
         var failures = new List<ValidationFailure>();
         var inputs = new List<ContactInput>();
-        var seen = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var index = 0;
         foreach (var item in items.EnumerateArray())
         {
             var path = $"contacts[{index}]";
             if (ContactInput.Read(item, path, catalog, failures) is { } input)
             {
-                if (seen.TryGetValue(input.Email, out var first))
+                if (seen.TryGetValue(input.EmailKey, out var first))
                 {
-                    failures.Add(SameEmail(index, first));
+                    failures.Add(new ValidationFailure($"{path}.email", $"The same email as contacts[{first}]; give each contact once per batch."));
                 }
 
-                seen.TryAdd(input.Email, index);
+                seen.TryAdd(input.EmailKey, index);
                 inputs.Add(input);
             }
 
@@ -73,22 +73,15 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
                 cancellationToken);
             await CopyAsync(connection, contacts, cancellationToken);
 
-            await transaction.CreateSavepointAsync("merge", cancellationToken);
-            try
+            await using var merge = new NpgsqlCommand(MergeSql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
+            merge.Parameters.Add(new NpgsqlParameter("tenant", tenantId));
+            merge.Parameters.Add(new NpgsqlParameter("now", now));
+            await using (var reader = await merge.ExecuteReaderAsync(cancellationToken))
             {
-                await using var merge = new NpgsqlCommand(MergeSql, connection, (NpgsqlTransaction)transaction.GetDbTransaction());
-                merge.Parameters.Add(new NpgsqlParameter("tenant", tenantId));
-                merge.Parameters.Add(new NpgsqlParameter("now", now));
-                await using var reader = await merge.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
                     rows.Add((reader.GetInt32(0), reader.GetGuid(1), reader.GetBoolean(2)));
                 }
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.CardinalityViolation)
-            {
-                await transaction.RollbackToSavepointAsync("merge", cancellationToken);
-                throw new ValidationException(await SameEmailsAsync(connection, cancellationToken));
             }
 
             await transaction.CommitAsync(cancellationToken);
@@ -97,31 +90,6 @@ public sealed class UpsertContacts(SegmenterDbContext db, ITenantContext tenant,
         var ids = rows.OrderBy(r => r.Ord).Select(r => r.Id).ToList();
         realtime.ContactsChanged(tenantId, ids);
         return new UpsertResult(rows.Count(r => r.Created), rows.Count(r => !r.Created), ids);
-    }
-
-    private static ValidationFailure SameEmail(int index, int first) =>
-        new($"contacts[{index}].email", $"The same email as contacts[{first}]; give each contact once per batch.");
-
-    /// <summary>
-    /// Emails that differ for .NET's case-insensitive comparison but not for PostgreSQL's <c>lower()</c>
-    /// (e.g. "ẞ" and "ß"), which the merge refuses to apply twice to one contact.
-    /// </summary>
-    private static async Task<List<ValidationFailure>> SameEmailsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
-    {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT ord, first FROM (SELECT ord, min(ord) OVER (PARTITION BY lower(email)) AS first FROM contact_batch) AS b
-            WHERE ord <> first ORDER BY ord
-            """,
-            connection);
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var failures = new List<ValidationFailure>();
-        while (await reader.ReadAsync(cancellationToken))
-        {
-            failures.Add(SameEmail(reader.GetInt32(0), reader.GetInt32(1)));
-        }
-
-        return failures;
     }
 
     private static async Task CopyAsync(NpgsqlConnection connection, IReadOnlyList<ContactInput> contacts, CancellationToken cancellationToken)
