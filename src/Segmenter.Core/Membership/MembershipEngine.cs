@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Diagnostics;
 using System.Linq.Expressions;
+using System.Text.RegularExpressions;
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
@@ -121,7 +122,7 @@ public sealed partial class MembershipEngine(
 
     /// <summary>
     /// The real-time path: re-evaluates every dynamic segment of the tenant for just these contacts (the same
-    /// predicate with <c>AND id = ANY(@ids)</c>), in dependency order, so a segment that reads another sees
+    /// predicate, asked of each contact by primary key), in dependency order, so a segment that reads another sees
     /// that one's new members. Each segment is its own short transaction; a segment whose definition has
     /// gone bad is logged and skipped, and the others still run.
     /// </summary>
@@ -133,7 +134,8 @@ public sealed partial class MembershipEngine(
         }
 
         var graph = await SegmentGraph.LoadAsync(db, cancellationToken);
-        await ReevaluateAsync(graph.InDependencyOrder, graph, contacts => contacts.Where(c => contactIds.Contains(c.Id)), cancellationToken);
+        var scope = new ContactScope(MembershipSql.ContactsScope, new NpgsqlParameter("segmenter_contacts", contactIds.ToArray()));
+        await ReevaluateAsync(graph.InDependencyOrder, graph, scope, cancellationToken);
     }
 
     /// <summary>
@@ -149,14 +151,15 @@ public sealed partial class MembershipEngine(
             return;
         }
 
-        await ReevaluateAsync(dependents, graph, contacts => contacts.Where(c => db.SegmentMembershipChanges
-            .Any(change => change.SegmentId == segmentId && change.At == at && change.ContactId == c.Id)), cancellationToken);
+        var scope = new ContactScope(
+            MembershipSql.ChangesScope, new NpgsqlParameter("segmenter_source", segmentId), new NpgsqlParameter("segmenter_at", at.ToUniversalTime()));
+        await ReevaluateAsync(dependents, graph, scope, cancellationToken);
     }
 
     private async Task ReevaluateAsync(
         IEnumerable<SegmentNode> segments,
         SegmentGraph graph,
-        Func<IQueryable<Contact>, IQueryable<Contact>> scope,
+        ContactScope scope,
         CancellationToken cancellationToken)
     {
         var environment = await rules.EnvironmentAsync(cancellationToken);
@@ -180,6 +183,8 @@ public sealed partial class MembershipEngine(
                 await InTransactionAsync(async () =>
                 {
                     await LockAsync(segment.Id, cancellationToken);
+                    // A scope's look-ups take milliseconds; compiling them to machine code would take longer than running them.
+                    await db.Database.ExecuteSqlRawAsync("SELECT set_config('jit', 'off', true)", cancellationToken);
                     // Rules edited while this pass waited for the lock have been applied by the edit: skip, don't undo.
                     var current = await db.Segments.AsNoTracking().Where(s => s.Id == segment.Id)
                         .Select(s => new { s.Definition, s.DeletedAt, s.Type }).SingleOrDefaultAsync(cancellationToken);
@@ -208,23 +213,48 @@ public sealed partial class MembershipEngine(
         Guid tenantId,
         Guid segmentId,
         Expression<Func<Contact, bool>> predicate,
-        Func<IQueryable<Contact>, IQueryable<Contact>>? scope,
+        ContactScope? scope,
         DateTimeOffset now,
         CancellationToken cancellationToken)
     {
         var contacts = db.Contacts.AsNoTracking();
-        var template = scope is null ? MembershipSql.Full : MembershipSql.Scoped;
+        var probe = Guid.NewGuid();
         await using var command = db.Around(
-            scope is null ? contacts.Where(predicate).Select(c => c.Id) : scope(contacts).Select(Evaluation(predicate)),
-            sql => template.Replace(MembershipSql.Query, sql, StringComparison.Ordinal),
+            scope is null ? contacts.Where(predicate).Select(c => c.Id) : contacts.Where(c => c.Id == probe).Select(Evaluation(predicate)),
+            sql => scope is null
+                ? MembershipSql.Full.Replace(MembershipSql.Query, sql, StringComparison.Ordinal)
+                : MembershipSql.Scoped.Replace(MembershipSql.Query, sql, StringComparison.Ordinal).Replace(MembershipSql.Scope, scope.Sql, StringComparison.Ordinal),
             new NpgsqlParameter("segmenter_tenant", tenantId),
             new NpgsqlParameter("segmenter_segment", segmentId),
             new NpgsqlParameter("segmenter_now", now.ToUniversalTime()));
+        if (scope is not null)
+        {
+            scope.Correlate(command, probe);
+        }
+
         command.CommandTimeout = options.Value.TimeoutSeconds;
 
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetInt32(0), reader.GetInt32(1));
+    }
+
+    /// <summary>The contacts a scoped statement re-evaluates: the query of their ids (<see cref="MembershipSql.Scope"/>) and its parameters.</summary>
+    private sealed class ContactScope(string sql, params NpgsqlParameter[] parameters)
+    {
+        public string Sql => sql;
+
+        /// <summary>
+        /// Adds the scope's parameters to <paramref name="command"/> and makes EF's query answer for the scope's
+        /// row: its parameter holding <paramref name="probe"/> becomes a reference to <c>scope.id</c>.
+        /// </summary>
+        public void Correlate(DbCommand command, Guid probe)
+        {
+            var parameter = command.Parameters.Cast<DbParameter>().Single(p => p.Value is Guid id && id == probe);
+            command.Parameters.Remove(parameter);
+            command.CommandText = Regex.Replace(command.CommandText, $@"@{Regex.Escape(parameter.ParameterName.TrimStart('@'))}\b", "scope.id");
+            command.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
+        }
     }
 
     /// <summary><c>c => new ContactEvaluation { Id = c.Id, Matches = predicate(c) }</c>: the rule's answer for each contact of a scope.</summary>

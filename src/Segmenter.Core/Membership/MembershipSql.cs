@@ -28,18 +28,41 @@ internal static class MembershipSql
         {Apply}
         """;
 
+    /// <summary>The query of the contact ids a scoped statement looks at.</summary>
+    public const string Scope = "{scope}";
+
+    /// <summary>The contacts of a write, for the real-time path.</summary>
+    public const string ContactsScope = "SELECT unnest(@segmenter_contacts)";
+
+    /// <summary>The contacts that entered or left segment <c>@segmenter_source</c> in its evaluation at <c>@segmenter_at</c>.</summary>
+    public const string ChangesScope = """
+        SELECT DISTINCT contact_id FROM segment_membership_changes
+        WHERE tenant_id = @segmenter_tenant AND segment_id = @segmenter_source AND at = @segmenter_at
+        """;
+
     /// <summary>
-    /// Over the contacts of a scope: the query returns each one's id and whether it matches. The scope is
-    /// small (the real-time path sends at most a few thousand ids), so each is looked up by primary key.
+    /// Over the contacts of a scope: the query answers for one contact, <c>scope.id</c>, and returns its id and
+    /// whether it matches. Each contact of the scope is looked up by primary key, and its membership by the
+    /// members' key, so the cost follows the scope, never the tenant or the segment: the <c>OFFSET 0</c> keeps
+    /// PostgreSQL from turning the lateral look-ups into joins, which it would plan from the tenant's row
+    /// estimate, and that estimate is far too small while a new tenant's contacts are being loaded
+    /// (a 5,000-contact pass scanned all 500,000 of the tenant's rows: 330 ms instead of 74 ms).
     /// </summary>
     public const string Scoped = $"""
-        WITH evaluated(id, matches) AS MATERIALIZED ({Query}),
+        WITH scope(id) AS MATERIALIZED ({Scope}),
+        evaluated(id, matches) AS MATERIALIZED (
+            SELECT scope.id, coalesce(e.matches, false)
+            FROM scope
+            LEFT JOIN LATERAL ({Query}
+                OFFSET 0) AS e(id, matches) ON true),
         diff AS MATERIALIZED (
-            SELECT e.id AS contact_id, coalesce(e.matches, false) AS matches, x.ctid AS member_row
+            SELECT e.id AS contact_id, e.matches, x.ctid AS member_row
             FROM evaluated AS e
-            LEFT JOIN segment_members AS x
-                ON x.tenant_id = @segmenter_tenant AND x.segment_id = @segmenter_segment AND x.contact_id = e.id
-            WHERE coalesce(e.matches, false) <> (x.contact_id IS NOT NULL)),
+            LEFT JOIN LATERAL (
+                SELECT ctid, contact_id FROM segment_members
+                WHERE tenant_id = @segmenter_tenant AND segment_id = @segmenter_segment AND contact_id = e.id
+                OFFSET 0) AS x ON true
+            WHERE e.matches <> (x.contact_id IS NOT NULL)),
         {Apply}
         """;
 
