@@ -11,7 +11,7 @@ public sealed class ModelShould
 
     // Lookups that happen before a tenant is known: a key's prefix on every API call, a user's tenants at sign-in.
     // And the GIN indexes, which have no column order for tenant_id to lead (ADR-006).
-    private static readonly string[] CrossTenantIndexes = ["ix_api_keys_prefix", "ix_tenant_users_user_id", "ix_contacts_attributes", "ix_contacts_tags"];
+    private static readonly string[] CrossTenantIndexes = ["ix_api_keys_prefix", "ix_tenant_users_user_id"];
 
     [Fact]
     public void Lead_every_key_and_index_of_a_tenant_table_with_tenant_id()

@@ -21,11 +21,7 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.Property(c => c.Tags).HasDefaultValueSql("'{}'::text[]");
         builder.Property(c => c.Attributes).HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
 
-        // GIN without tenant_id (ADR-006): in a GIN index tenant_id is one key listing every contact of the
-        // tenant, rewritten by every insert and narrowing nothing. jsonb_path_ops answers containment (@>)
-        // with about half the entries of jsonb_ops.
-        builder.HasIndex(c => c.Attributes).HasMethod("gin").HasOperators("jsonb_path_ops");
-        builder.HasIndex(c => c.Tags).HasMethod("gin");
+        // No index on attributes or tags (ADR-007): no query reads them through one, and every write would pay for it.
 
         builder.HasMany(c => c.Events).WithOne()
             .HasForeignKey(e => new { e.TenantId, e.ContactId })

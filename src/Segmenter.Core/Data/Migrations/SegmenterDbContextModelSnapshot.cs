@@ -330,17 +330,6 @@ namespace Segmenter.Core.Data.Migrations
                     b.HasKey("TenantId", "Id")
                         .HasName("pk_contacts");
 
-                    b.HasIndex("Attributes")
-                        .HasDatabaseName("ix_contacts_attributes");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Attributes"), "gin");
-                    NpgsqlIndexBuilderExtensions.HasOperators(b.HasIndex("Attributes"), new[] { "jsonb_path_ops" });
-
-                    b.HasIndex("Tags")
-                        .HasDatabaseName("ix_contacts_tags");
-
-                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("Tags"), "gin");
-
                     b.HasIndex("TenantId", "EmailNormalized")
                         .IsUnique()
                         .HasDatabaseName("ix_contacts_tenant_id_email_normalized");
