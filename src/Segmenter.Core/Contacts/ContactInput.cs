@@ -1,6 +1,7 @@
+using System.Buffers;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using FluentValidation.Results;
 using Segmenter.Core.Fields;
@@ -79,7 +80,7 @@ public sealed partial class ContactInput
         var input = new ContactInput { Email = email ?? "" };
         foreach (var property in item.EnumerateObject())
         {
-            var at = $"{path}.{property.Name}";
+            var at = new At(path, property.Name);
             var value = property.Value;
             switch (property.Name)
             {
@@ -132,7 +133,7 @@ public sealed partial class ContactInput
         return value.ValueKind != JsonValueKind.Null;
     }
 
-    private string? Text(JsonElement value, int bit, string at, List<ValidationFailure> failures)
+    private string? Text(JsonElement value, int bit, At at, List<ValidationFailure> failures)
     {
         if (!Mark(bit, value))
         {
@@ -149,7 +150,7 @@ public sealed partial class ContactInput
         return text;
     }
 
-    private void ReadAttributes(JsonElement value, string at, FieldCatalog catalog, List<ValidationFailure> failures)
+    private void ReadAttributes(JsonElement value, At at, FieldCatalog catalog, List<ValidationFailure> failures)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -157,46 +158,78 @@ public sealed partial class ContactInput
             return;
         }
 
-        var set = new JsonObject();
         var remove = new List<string>();
+        var writer = AttributeWriter.Start();
         foreach (var attribute in value.EnumerateObject())
         {
-            var field = catalog.Find(attribute.Name);
+            var name = attribute.Name;
+            var field = catalog.Find(name);
             if (field is null || field.BuiltIn)
             {
-                failures.Add(new ValidationFailure($"{at}.{attribute.Name}", $"There is no custom field '{attribute.Name}'; create it first (POST /api/v1/fields)."));
+                failures.Add(new ValidationFailure($"{at}.{name}", $"There is no custom field '{name}'; create it first (POST /api/v1/fields)."));
             }
             else if (attribute.Value.ValueKind == JsonValueKind.Null)
             {
-                remove.Add(attribute.Name);
+                remove.Add(name);
             }
             else if (Typed(field, attribute.Value) is { } typed)
             {
-                set[attribute.Name] = typed;
+                AttributeValues.Write(writer, name, field.Type, typed);
             }
             else
             {
-                failures.Add(new ValidationFailure($"{at}.{attribute.Name}", Expected(field)));
+                failures.Add(new ValidationFailure($"{at}.{name}", Expected(field)));
             }
         }
 
-        SetAttributes = set.ToJsonString();
+        SetAttributes = AttributeWriter.Finish();
         RemoveAttributes = [.. remove];
     }
 
-    /// <summary>The value as the field's typed JSON (AttributeValues), or null when it is not of the field's type.</summary>
-    private static JsonNode? Typed(RuleField field, JsonElement value) => (field.Type, value.ValueKind) switch
+    /// <summary>The value as the field's type reads it (for <see cref="AttributeValues"/>), or null when it is not of that type.</summary>
+    private static object? Typed(RuleField field, JsonElement value) => (field.Type, value.ValueKind) switch
     {
-        (FieldType.Number, JsonValueKind.Number) when value.TryGetDecimal(out var d) => AttributeValues.ToJson(FieldType.Number, d),
-        (FieldType.Boolean, JsonValueKind.True or JsonValueKind.False) => AttributeValues.ToJson(FieldType.Boolean, value.GetBoolean()),
-        (FieldType.Date, JsonValueKind.String) when TryDate(value.GetString()!, out var date) => AttributeValues.ToJson(FieldType.Date, date),
-        (FieldType.DateTime, JsonValueKind.String) when TryInstant(value.GetString()!, out var instant) => AttributeValues.ToJson(FieldType.DateTime, instant),
-        (FieldType.Text, JsonValueKind.String) when value.GetString()!.Length <= MaxText && !value.GetString()!.Contains('\0', StringComparison.Ordinal) =>
-            AttributeValues.ToJson(FieldType.Text, value.GetString()),
+        (FieldType.Number, JsonValueKind.Number) when value.TryGetDecimal(out var d) => d,
+        (FieldType.Boolean, JsonValueKind.True or JsonValueKind.False) => value.GetBoolean(),
+        (FieldType.Date, JsonValueKind.String) when TryDate(value.GetString()!, out var date) => date,
+        (FieldType.DateTime, JsonValueKind.String) when TryInstant(value.GetString()!, out var instant) => instant,
+        (FieldType.Text, JsonValueKind.String) when value.GetString() is { Length: <= MaxText } text && !text.Contains('\0', StringComparison.Ordinal) => text,
         (FieldType.Choice, JsonValueKind.String) when field.Options.FirstOrDefault(o => string.Equals(o, value.GetString(), StringComparison.OrdinalIgnoreCase)) is { } option =>
-            AttributeValues.ToJson(FieldType.Choice, option),
+            option,
         _ => null,
     };
+
+    /// <summary>
+    /// One JSON writer and buffer per thread for the attributes of the contact being read: a batch reads 10,000
+    /// contacts, and a writer, a buffer and a node tree for each cost the GC more than the writing.
+    /// </summary>
+    private static class AttributeWriter
+    {
+        [ThreadStatic]
+        private static (ArrayBufferWriter<byte> Buffer, Utf8JsonWriter Writer)? current;
+
+        public static Utf8JsonWriter Start()
+        {
+            if (current is not { } state)
+            {
+                var buffer = new ArrayBufferWriter<byte>(256);
+                current = state = (buffer, new Utf8JsonWriter(buffer));
+            }
+
+            state.Buffer.ResetWrittenCount();
+            state.Writer.Reset(state.Buffer);
+            state.Writer.WriteStartObject();
+            return state.Writer;
+        }
+
+        public static string Finish()
+        {
+            var (buffer, writer) = current!.Value;
+            writer.WriteEndObject();
+            writer.Flush();
+            return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        }
+    }
 
     private static string Expected(RuleField field) => field.Type switch
     {
@@ -208,7 +241,7 @@ public sealed partial class ContactInput
         _ => $"A string of at most {MaxText} characters is expected.",
     };
 
-    private static DateOnly? ReadDate(JsonElement value, string at, List<ValidationFailure> failures)
+    private static DateOnly? ReadDate(JsonElement value, At at, List<ValidationFailure> failures)
     {
         if (value.ValueKind == JsonValueKind.String && TryDate(value.GetString()!, out var date))
         {
@@ -219,7 +252,7 @@ public sealed partial class ContactInput
         return null;
     }
 
-    private static DateTimeOffset? ReadInstant(JsonElement value, string at, List<ValidationFailure> failures)
+    private static DateTimeOffset? ReadInstant(JsonElement value, At at, List<ValidationFailure> failures)
     {
         if (value.ValueKind == JsonValueKind.String && TryInstant(value.GetString()!, out var instant))
         {
@@ -230,7 +263,7 @@ public sealed partial class ContactInput
         return null;
     }
 
-    private static List<string> ReadTags(JsonElement value, string at, List<ValidationFailure> failures)
+    private static List<string> ReadTags(JsonElement value, At at, List<ValidationFailure> failures)
     {
         if (value.ValueKind != JsonValueKind.Array
             || value.EnumerateArray().Any(t => t.ValueKind != JsonValueKind.String || t.GetString()!.Trim().Length is 0 or > 200 || t.GetString()!.Contains('\0', StringComparison.Ordinal)))
@@ -255,6 +288,14 @@ public sealed partial class ContactInput
         return InstantShape().IsMatch(text)
             && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out instant)
             && (instant = instant.ToUniversalTime()) != default;
+    }
+
+    /// <summary>The JSON path of a property, spelled out only when a failure names it: a batch reads some 80,000 properties.</summary>
+    private readonly record struct At(string Path, string Name)
+    {
+        public static implicit operator string(At at) => at.ToString();
+
+        public override string ToString() => $"{Path}.{Name}";
     }
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+$")]

@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 
 namespace Segmenter.Core.Fields;
 
@@ -11,34 +11,58 @@ namespace Segmenter.Core.Fields;
 /// </summary>
 public static class AttributeValues
 {
-    public static JsonNode? ToJson(string fieldType, object? value) => (fieldType, value) switch
+    /// <summary>Writes <paramref name="key"/> and the value as a field of <paramref name="fieldType"/> stores it; a null value is left out.</summary>
+    /// <exception cref="ArgumentException">The value is not of the field's type.</exception>
+    public static void Write(Utf8JsonWriter writer, string key, string fieldType, object? value)
     {
-        (_, null) => null,
-        (FieldType.Number, decimal d) => JsonValue.Create(d),
-        (FieldType.Number, int i) => JsonValue.Create(i),
-        (FieldType.Number, long l) => JsonValue.Create(l),
-        (FieldType.Number, double d) when double.IsFinite(d) => JsonValue.Create(d),
-        (FieldType.Date, DateOnly d) => JsonValue.Create(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)),
-        (FieldType.DateTime, DateTimeOffset t) =>
-            JsonValue.Create(t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture)),
-        (FieldType.Boolean, bool b) => JsonValue.Create(b),
-        (FieldType.Text or FieldType.Choice, string s) => JsonValue.Create(s),
-        _ => throw new ArgumentException(
-            $"A {value.GetType().Name} value cannot be stored in a {fieldType} field.", nameof(value)),
-    };
+        switch (fieldType, value)
+        {
+            case (_, null):
+                return;
+            case (FieldType.Number, decimal d):
+                writer.WriteNumber(key, d);
+                break;
+            case (FieldType.Number, int i):
+                writer.WriteNumber(key, i);
+                break;
+            case (FieldType.Number, long l):
+                writer.WriteNumber(key, l);
+                break;
+            case (FieldType.Number, double d) when double.IsFinite(d):
+                writer.WriteNumber(key, d);
+                break;
+            case (FieldType.Date, DateOnly d):
+                writer.WriteString(key, d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
+                break;
+            case (FieldType.DateTime, DateTimeOffset t):
+                writer.WriteString(key, t.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF'Z'", CultureInfo.InvariantCulture));
+                break;
+            case (FieldType.Boolean, bool b):
+                writer.WriteBoolean(key, b);
+                break;
+            case (FieldType.Text or FieldType.Choice, string s):
+                writer.WriteString(key, s);
+                break;
+            default:
+                throw new ArgumentException($"A {value.GetType().Name} value cannot be stored in a {fieldType} field.", nameof(value));
+        }
+    }
 
     /// <summary>Builds an <c>attributes</c> document from (type, value) pairs; null values are left out.</summary>
     public static JsonDocument ToDocument(IEnumerable<KeyValuePair<string, (string Type, object? Value)>> values)
     {
-        var json = new JsonObject();
-        foreach (var (key, (type, value)) in values)
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer))
         {
-            if (ToJson(type, value) is { } node)
+            writer.WriteStartObject();
+            foreach (var (key, (type, value)) in values)
             {
-                json[key] = node;
+                Write(writer, key, type, value);
             }
+
+            writer.WriteEndObject();
         }
 
-        return JsonSerializer.SerializeToDocument(json);
+        return JsonDocument.Parse(buffer.WrittenMemory);
     }
 }

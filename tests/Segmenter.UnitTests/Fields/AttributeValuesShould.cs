@@ -49,11 +49,11 @@ public sealed class AttributeValuesShould
     [InlineData(FieldType.Date, "2024-01-01")]
     [InlineData(FieldType.Text, 42)]
     public void Refuse_a_value_of_the_wrong_type(string type, object value) =>
-        Assert.Throws<ArgumentException>(() => AttributeValues.ToJson(type, value));
+        Assert.Throws<ArgumentException>(() => AttributeValues.ToDocument([new("field", (type, value))]));
 
     [Theory]
     [InlineData(double.NaN)]
     [InlineData(double.PositiveInfinity)]
     public void Refuse_numbers_json_cannot_hold(double value) =>
-        Assert.Throws<ArgumentException>(() => AttributeValues.ToJson(FieldType.Number, value));
+        Assert.Throws<ArgumentException>(() => AttributeValues.ToDocument([new("field", (FieldType.Number, (object?)value))]));
 }
