@@ -251,9 +251,11 @@ public sealed partial class MembershipEngine(
         public void Correlate(DbCommand command, Guid probe)
         {
             var parameter = command.Parameters.Cast<DbParameter>().Single(p => p.Value is Guid id && id == probe);
-            command.Parameters.Remove(parameter);
+            // Rebuilt rather than Remove()d: Npgsql then missed EF's other parameters by name (seen with one left: "column ef_filter__currenttenantid does not exist").
+            var kept = command.Parameters.Cast<DbParameter>().Where(p => p != parameter).Concat(parameters.Select(p => p.Clone())).ToArray();
+            command.Parameters.Clear();
+            command.Parameters.AddRange(kept);
             command.CommandText = Regex.Replace(command.CommandText, $@"@{Regex.Escape(parameter.ParameterName.TrimStart('@'))}\b", "scope.id");
-            command.Parameters.AddRange(parameters.Select(p => p.Clone()).ToArray());
         }
     }
 

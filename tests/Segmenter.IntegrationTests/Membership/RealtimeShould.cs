@@ -94,6 +94,26 @@ public sealed class RealtimeShould(DatabaseFixture database) : IClassFixture<Dat
         await realtime.StopAsync(ct);
     }
 
+    /// <summary>A rule whose SQL has no parameter of its own (only the tenant's) is asked of a scope like any other.</summary>
+    [Fact]
+    public async Task Re_evaluate_a_rule_whose_sql_has_no_parameter_of_its_own()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tenant = await database.NewTenantAsync();
+        await using var host = MembershipHost.Create(database, Now);
+        await host.AddContactsAsync(tenant.Id, Enumerable.Range(0, 3).Select(i => new Contact { TenantId = tenant.Id, Email = $"c{i}@example.test" }));
+        await using var scope = host.For(tenant.Id);
+        var withEmail = await RefreshShould.CreateDynamicAsync(scope, "With an email", """{"logic":"and","rules":[{"field":"email","operator":"is_not_empty"}]}""");
+        Assert.Equal(3, withEmail.MemberCount);
+        var added = Guid.CreateVersion7();
+        var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
+        await db.Database.ExecuteSqlAsync($"INSERT INTO contacts (tenant_id, id, email) VALUES ({tenant.Id}, {added}, 'added@example.test')", ct);
+
+        await scope.ServiceProvider.GetRequiredService<MembershipEngine>().ReevaluateContactsAsync([added], ct);
+
+        Assert.Contains(added, await host.MembersAsync(tenant.Id, withEmail.Id));
+    }
+
     /// <summary>
     /// While a new tenant's contacts are loaded its statistics say it has almost none, and a plan built on that
     /// estimate scans the whole tenant for every pass: the pass must look up its own contacts and no others.
