@@ -6,6 +6,7 @@ using CsvHelper;
 using FluentValidation;
 using FluentValidation.Results;
 using Hangfire;
+using Hangfire.Server;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Segmenter.Core.Data;
@@ -74,7 +75,7 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
         };
         db.ContactImports.Add(import);
         await db.SaveChangesAsync(cancellationToken);
-        jobs.Enqueue<ImportContactsJob>(job => job.RunAsync(import.TenantId, import.Id, CancellationToken.None));
+        jobs.Enqueue<ImportContactsJob>(job => job.RunAsync(import.TenantId, import.Id, null, CancellationToken.None));
         return import;
     }
 
@@ -162,12 +163,26 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>Marks an import failed for good, keeping what it wrote and reporting why.</summary>
-    public async Task FailAsync(Guid importId, string error, CancellationToken cancellationToken) =>
-        await db.ContactImports.Where(i => i.Id == importId).ExecuteUpdateAsync(
-            i => i.SetProperty(x => x.Status, ContactImport.Failed).SetProperty(x => x.Error, error).SetProperty(x => x.Content, (byte[]?)null)
-                .SetProperty(x => x.FinishedAt, DateTimeOffset.UtcNow),
-            cancellationToken);
+    /// <summary>
+    /// Records a failed attempt. Before the <paramref name="last"/> one the file stays for the retry and the import
+    /// shows as queued with the error; after it the import is failed for good, keeping what it wrote.
+    /// </summary>
+    public async Task FailAsync(Guid importId, string error, bool last, CancellationToken cancellationToken)
+    {
+        var attempt = db.ContactImports.Where(i => i.Id == importId);
+        if (last)
+        {
+            await attempt.ExecuteUpdateAsync(
+                i => i.SetProperty(x => x.Status, ContactImport.Failed).SetProperty(x => x.Error, error).SetProperty(x => x.Content, (byte[]?)null)
+                    .SetProperty(x => x.FinishedAt, DateTimeOffset.UtcNow),
+                cancellationToken);
+        }
+        else
+        {
+            await attempt.ExecuteUpdateAsync(
+                i => i.SetProperty(x => x.Status, ContactImport.Queued).SetProperty(x => x.Error, $"{error} It will be tried again."), cancellationToken);
+        }
+    }
 
     /// <summary>One CSV line as the JSON of a contact; empty cells are left out, so they change nothing.</summary>
     private static JsonObject Row(CsvReader csv, List<string?> columns, FieldCatalog catalog)
@@ -246,9 +261,12 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
 /// <summary>The Hangfire job of an import: ids only, the tenant set here; after the retries the import is marked failed.</summary>
 public sealed class ImportContactsJob(IServiceScopeFactory scopes)
 {
+    private const int Retries = 2;
+
+    /// <summary>Runs the import; a failure is recorded as final only on the last attempt (Hangfire fills in <paramref name="context"/>, enqueued as null).</summary>
     [JobDisplayName("Import contacts {1} of tenant {0}")]
-    [AutomaticRetry(Attempts = 2, DelaysInSeconds = [10, 30], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
-    public async Task RunAsync(Guid tenantId, Guid importId, CancellationToken cancellationToken)
+    [AutomaticRetry(Attempts = Retries, DelaysInSeconds = [10, 30], OnAttemptsExceeded = AttemptsExceededAction.Delete)]
+    public async Task RunAsync(Guid tenantId, Guid importId, PerformContext? context, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
@@ -259,7 +277,7 @@ public sealed class ImportContactsJob(IServiceScopeFactory scopes)
         }
         catch (Exception failure) when (failure is not OperationCanceledException)
         {
-            await imports.FailAsync(importId, failure.Message, CancellationToken.None);
+            await imports.FailAsync(importId, failure.Message, last: context is null || context.GetJobParameter<int>("RetryCount") >= Retries, CancellationToken.None);
             throw;
         }
     }

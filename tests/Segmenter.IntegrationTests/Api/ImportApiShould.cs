@@ -3,6 +3,12 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+using Segmenter.Core.Segments;
+using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
 using static Segmenter.IntegrationTests.Api.ApiCalls;
 
@@ -52,6 +58,40 @@ public sealed class ImportApiShould(ApiHost host) : IClassFixture<ApiHost>
         Assert.True(noEmail.GetProperty("errors").TryGetProperty("file", out _), noEmail.ToString());
         var foreignList = await AssertProblemAsync(await UploadAsync(stranger, csv, list.ToString()), HttpStatusCode.BadRequest);
         Assert.True(foreignList.GetProperty("errors").TryGetProperty("segment_id", out _), foreignList.ToString());
+    }
+
+    /// <summary>A failed attempt keeps the file for Hangfire's retry, which then imports it; the last failed attempt lets it go.</summary>
+    [Fact]
+    public async Task Keep_the_file_after_a_failed_attempt_so_that_the_retry_imports_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (tenantId, admin, _) = await host.ProvisionAsync();
+        const string csv = "Email,Country\nann@example.com,Norway\nbob@example.com,Chile\n";
+        using var accepted = await UploadAsync(admin, csv, null);
+        var id = JsonDocument.Parse(await accepted.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("id").GetGuid();
+        await WaitForAsync(admin, id);
+
+        // The state of an attempt that broke off half-way: running, with the file.
+        await using var scope = host.Factory.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+        var imports = scope.ServiceProvider.GetRequiredService<ImportContacts>();
+        var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
+        async Task BreakOffAsync() => await db.ContactImports.Where(i => i.Id == id)
+            .ExecuteUpdateAsync(s => s.SetProperty(i => i.Status, ContactImport.Running).SetProperty(i => i.Content, Encoding.UTF8.GetBytes(csv)), ct);
+
+        await BreakOffAsync();
+        await imports.FailAsync(id, "The connection was reset.", last: false, ct);
+        var waiting = await imports.GetAsync(id, ct);
+        Assert.Equal((ContactImport.Queued, "The connection was reset. It will be tried again.", true), (waiting.Status, waiting.Error, waiting.Content is not null));
+
+        await imports.RunAsync(id, scope.ServiceProvider.GetRequiredService<UpsertContacts>(), scope.ServiceProvider.GetRequiredService<ListMembers>(), ct);
+        var retried = await imports.GetAsync(id, ct);
+        Assert.Equal((ContactImport.Succeeded, 2, (string?)null), (retried.Status, retried.Accepted, retried.Error));
+
+        await BreakOffAsync();
+        await imports.FailAsync(id, "The connection was reset.", last: true, ct);
+        var failed = await imports.GetAsync(id, ct);
+        Assert.Equal((ContactImport.Failed, "The connection was reset.", false), (failed.Status, failed.Error, failed.Content is not null));
     }
 
     private static async Task<HttpResponseMessage> UploadAsync(HttpClient client, string csv, string? segmentId)
