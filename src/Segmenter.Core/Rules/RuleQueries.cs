@@ -15,10 +15,10 @@ public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
 /// <summary>How many contacts one condition matches on its own (the builder shows it beside the rule).</summary>
 public sealed record NodeCount(string Path, int Count);
 
-/// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
 /// <summary>A validated definition as one predicate, with the environment (fields, time zone, now) it was translated in.</summary>
 public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, RuleEnvironment Environment);
 
+/// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
 public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
 
 /// <summary>

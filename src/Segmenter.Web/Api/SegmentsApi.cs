@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Security.Claims;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using CsvHelper;
-using FluentValidation;
-using FluentValidation.Results;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core;
@@ -126,7 +123,7 @@ internal static class SegmentsApi
         TypedResults.Ok(SegmentResponse.From(await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken)));
 
     private static async Task<Created<SegmentResponse>> Create(
-        HttpRequest request, ClaimsPrincipal user, CreateSegment create, CancellationToken cancellationToken)
+        HttpRequest request, CreateSegment create, CancellationToken cancellationToken)
     {
         using var body = await ApiJson.ReadDocumentAsync(request, cancellationToken);
         CreateSegmentRequest command;

@@ -10,7 +10,6 @@ public sealed class ModelShould
     private static readonly string[] GlobalTables = ["tenants", "users", "user_claims", "user_logins", "user_tokens"];
 
     // Lookups that happen before a tenant is known: a key's prefix on every API call, a user's tenants at sign-in.
-    // And the GIN indexes, which have no column order for tenant_id to lead (ADR-006).
     private static readonly string[] CrossTenantIndexes = ["ix_api_keys_prefix", "ix_tenant_users_user_id"];
 
     [Fact]
