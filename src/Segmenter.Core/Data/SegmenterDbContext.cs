@@ -88,11 +88,16 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
         foreach (var entity in builder.Model.GetEntityTypes()
                      .Where(e => typeof(ITenantOwned).IsAssignableFrom(e.ClrType)))
         {
-            builder.Entity(entity.ClrType)
-                .HasOne(typeof(Tenant))
-                .WithMany()
-                .HasForeignKey(nameof(ITenantOwned.TenantId))
-                .OnDelete(DeleteBehavior.Cascade);
+            // A contact's tenant is checked once per statement by a trigger instead, for ingest (ADR-008).
+            if (entity.ClrType != typeof(Contact))
+            {
+                builder.Entity(entity.ClrType)
+                    .HasOne(typeof(Tenant))
+                    .WithMany()
+                    .HasForeignKey(nameof(ITenantOwned.TenantId))
+                    .OnDelete(DeleteBehavior.Cascade);
+            }
+
             builder.Entity(entity.ClrType).HasQueryFilter(TenantFilter, TenantFilterFor(entity.ClrType, nameof(ITenantOwned.TenantId)));
         }
 

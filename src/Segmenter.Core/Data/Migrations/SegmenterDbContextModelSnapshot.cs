@@ -897,16 +897,6 @@ namespace Segmenter.Core.Data.Migrations
                         .HasConstraintName("fk_campaign_recipients_contacts_tenant_id_contact_id");
                 });
 
-            modelBuilder.Entity("Segmenter.Core.Contacts.Contact", b =>
-                {
-                    b.HasOne("Segmenter.Core.Tenancy.Tenant", null)
-                        .WithMany()
-                        .HasForeignKey("TenantId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_contacts_tenants_tenant_id");
-                });
-
             modelBuilder.Entity("Segmenter.Core.Contacts.ContactEvent", b =>
                 {
                     b.HasOne("Segmenter.Core.Tenancy.Tenant", null)
