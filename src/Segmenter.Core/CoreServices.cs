@@ -22,6 +22,7 @@ public static class CoreServices
         services.AddScoped<MembershipStats>();
         services.AddScoped<ApiKeys.ApiKeys>();
         services.AddScoped<ProvisionTenant>();
+        services.AddScoped<TenantMemberships>();
         services.AddScoped<Fields.CreateField>();
         services.AddScoped<Contacts.UpsertContacts>();
         services.AddScoped<Contacts.AddEvents>();

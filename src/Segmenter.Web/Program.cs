@@ -1,4 +1,5 @@
 using Segmenter.Web;
+using Segmenter.Web.Account;
 using Segmenter.Web.Api;
 using Segmenter.Web.Components;
 using Segmenter.Web.Data;
@@ -24,6 +25,7 @@ app.ScheduleSegmenterSweep();
 
 app.UseSegmenterPipeline();
 app.MapSegmenterHealth();
+app.MapAccountEndpoints();
 app.MapSegmenterJobsDashboard();
 app.MapSegmenterApi();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

@@ -1,4 +1,5 @@
 using MudBlazor.Services;
+using Segmenter.Web.Account;
 using Segmenter.Web.Api;
 using Segmenter.Web.Health;
 
@@ -10,6 +11,8 @@ internal static class UiSetup
     {
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddMudServices();
+        builder.Services.AddScoped<TenantScopes>();
+        builder.AddSegmenterAccounts();
         builder.AddSegmenterHealth();
         return builder;
     }
@@ -35,6 +38,7 @@ internal static class UiSetup
         });
         // After the status code pages, so that a 401 or 403 of the API gets its problem document.
         app.UseAuthentication();
+        app.UseWhen(http => !http.IsApi(), ui => ui.UseSignedInTenant());
         app.UseAuthorization();
         app.UseAntiforgery();
         app.MapStaticAssets();

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
@@ -43,10 +44,14 @@ internal static class JobsSetup
         return app;
     }
 
-    /// <summary>The dashboard at /hangfire; Hangfire's default filter admits local requests only until sign-in exists.</summary>
+    /// <summary>
+    /// The dashboard at /hangfire, for signed-in admins only: the endpoint's authorization replaces Hangfire's own
+    /// filter (local requests only), so a visitor is sent to sign in and a marketer or sender is refused.
+    /// </summary>
     public static WebApplication MapSegmenterJobsDashboard(this WebApplication app)
     {
-        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DisplayStorageConnectionString = false });
+        app.MapHangfireDashboard("/hangfire", new DashboardOptions { DisplayStorageConnectionString = false, Authorization = [] })
+            .RequireAuthorization(new AuthorizeAttribute { Roles = UiRoles.Admins });
         return app;
     }
 }

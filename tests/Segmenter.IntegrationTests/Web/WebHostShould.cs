@@ -64,21 +64,27 @@ public sealed class WebHostShould : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Serve_the_shell_with_its_navigation()
+    public async Task Send_a_visitor_to_sign_in_and_serve_the_sign_in_page()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var host = CreateHost();
-        using var client = host.CreateClient();
+        using var client = host.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
 
-        var page = await client.GetStringAsync(new Uri("/segments", UriKind.Relative), ct);
+        foreach (var (path, returnUrl) in new[] { ("/segments", "%2Fsegments"), ("/hangfire", "%2Fhangfire") })
+        {
+            using var response = await client.GetAsync(new Uri(path, UriKind.Relative), ct);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.Equal($"/account/login?ReturnUrl={returnUrl}", response.Headers.Location!.PathAndQuery);
+        }
 
-        foreach (var testId in new[] { "nav-segments", "nav-contacts", "nav-campaigns", "nav-settings" })
+        var page = await client.GetStringAsync(new Uri("/account/login", UriKind.Relative), ct);
+        foreach (var testId in new[] { "login-email", "login-password", "login-submit" })
         {
             Assert.Contains($"data-testid=\"{testId}\"", page, StringComparison.Ordinal);
         }
 
         Assert.Contains("_content/MudBlazor/MudBlazor.min", page, StringComparison.Ordinal);
-        Assert.Contains("<h1", page, StringComparison.Ordinal);
+        Assert.DoesNotContain("data-testid=\"nav-segments\"", page, StringComparison.Ordinal);
     }
 
     [Fact]

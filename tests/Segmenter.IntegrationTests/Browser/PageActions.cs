@@ -1,0 +1,39 @@
+using Microsoft.Playwright;
+
+namespace Segmenter.IntegrationTests.Browser;
+
+/// <summary>What every browser test does: sign in, wait for the circuit, keep a screenshot.</summary>
+public static class PageActions
+{
+    /// <summary>Signs in through the form and waits until the app is interactive (a click before that is lost).</summary>
+    public static async Task SignInAsync(this IPage page, string email, string password = BrowserHost.Password)
+    {
+        await page.GotoAsync("/account/login");
+        await page.GetByTestId("login-email").FillAsync(email);
+        await page.GetByTestId("login-password").FillAsync(password);
+        await page.GetByTestId("login-submit").ClickAsync();
+        await page.WaitForInteractiveAsync();
+    }
+
+    public static Task WaitForInteractiveAsync(this IPage page) =>
+        page.Locator("[data-interactive='true']").WaitForAsync();
+
+    /// <summary>Saves a full-page screenshot as <c>TestResults/screenshots/{name}.png</c> under the repository root.</summary>
+    public static async Task ScreenshotAsync(this IPage page, string name)
+    {
+        var directory = Path.Combine(RepositoryRoot(), "TestResults", "screenshots");
+        Directory.CreateDirectory(directory);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(directory, $"{name}.png"), FullPage = true });
+    }
+
+    private static string RepositoryRoot()
+    {
+        var directory = new DirectoryInfo(AppContext.BaseDirectory);
+        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Segmenter.sln")))
+        {
+            directory = directory.Parent;
+        }
+
+        return directory?.FullName ?? AppContext.BaseDirectory;
+    }
+}
