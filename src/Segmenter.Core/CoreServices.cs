@@ -34,6 +34,7 @@ public static class CoreServices
         services.AddScoped<UpdateSegment>();
         services.AddScoped<DeleteSegment>();
         services.AddScoped<DuplicateSegment>();
+        services.AddScoped<SegmentTable>();
         services.AddScoped<ListMembers>();
         services.AddScoped<FreezeSegment>();
         services.AddTransient<RefreshJob>();

@@ -106,8 +106,8 @@ internal static class SegmentsApi
 
         if (!string.IsNullOrWhiteSpace(q))
         {
-            var pattern = $"%{Escape(q.Trim())}%";
-            query = query.Where(s => EF.Functions.ILike(s.Name, pattern, "\\"));
+            var pattern = LikePatterns.Containing(q.Trim());
+            query = query.Where(s => EF.Functions.ILike(s.Name, pattern, LikePatterns.EscapeCharacter));
         }
 
         if (after is { } cursor)
@@ -327,9 +327,6 @@ internal static class SegmentsApi
 
         return json;
     }
-
-    private static string Escape(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
 
     private static string FileName(string name) =>
         new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' ? ch : '-').ToArray());
