@@ -23,6 +23,7 @@ public static class CoreServices
         services.AddScoped<ApiKeys.ApiKeys>();
         services.AddScoped<ProvisionTenant>();
         services.AddScoped<TenantMemberships>();
+        services.AddScoped<TenantAdministration>();
         services.AddScoped<Fields.CreateField>();
         services.AddScoped<Contacts.UpsertContacts>();
         services.AddScoped<Contacts.AddEvents>();

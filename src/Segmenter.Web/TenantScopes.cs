@@ -19,4 +19,12 @@ internal sealed class TenantScopes(IServiceScopeFactory scopes, TenantContext ci
 
         return await work(scope.ServiceProvider.GetRequiredService<TService>());
     }
+
+    public Task RunAsync<TService>(Func<TService, Task> work)
+        where TService : notnull =>
+        RunAsync<TService, bool>(async service =>
+        {
+            await work(service);
+            return true;
+        });
 }
