@@ -15,13 +15,13 @@ internal sealed class FormErrors
 
     public void Clear() => _messages.Clear();
 
-    /// <summary>Keeps the first message of each property; a property starting with <c>options</c> counts as <c>options</c>.</summary>
+    /// <summary>Keeps the first message of each property; an item's failure counts for its list (<c>options[2]</c> as <c>options</c>).</summary>
     public void Set(ValidationException error)
     {
         Clear();
         foreach (var failure in error.Errors)
         {
-            var property = failure.PropertyName.Split('[', '.')[0];
+            var property = failure.PropertyName.Split('[')[0];
             _messages.TryAdd(property, failure.ErrorMessage);
         }
     }

@@ -53,6 +53,10 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Time
         return campaign;
     }
 
+    /// <summary>The tenant's campaigns, newest first.</summary>
+    public async Task<IReadOnlyList<Campaign>> ListAsync(CancellationToken cancellationToken) =>
+        await db.Campaigns.AsNoTracking().OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).ToListAsync(cancellationToken);
+
     public async Task<Campaign> GetAsync(Guid campaignId, CancellationToken cancellationToken) =>
         await db.Campaigns.AsNoTracking().SingleOrDefaultAsync(c => c.Id == campaignId, cancellationToken)
         ?? throw new NotFoundException($"There is no campaign {campaignId}.");
