@@ -28,6 +28,7 @@ public static class CoreServices
         services.AddScoped<Contacts.UpsertContacts>();
         services.AddScoped<Contacts.AddEvents>();
         services.AddScoped<Contacts.DeleteContact>();
+        services.AddScoped<Contacts.ContactDirectory>();
         services.AddScoped<Contacts.ImportContacts>();
         services.AddTransient<Contacts.ImportContactsJob>();
         services.AddScoped<Campaigns.Audiences>();
