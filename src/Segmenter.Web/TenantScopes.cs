@@ -1,21 +1,28 @@
+using Microsoft.AspNetCore.Components.Authorization;
 using Segmenter.Core.Tenancy;
+using Segmenter.Web.Account;
 
 namespace Segmenter.Web;
 
 /// <summary>
 /// Runs a piece of UI work in a DI scope of its own that acts for the circuit's tenant. A circuit is one
 /// long scope whose components load side by side, and one DbContext cannot serve two queries at once.
+/// The work is refused when the circuit's user now acts for another tenant than the circuit does (a
+/// reconnect after a tenant switch in another tab) or was signed out by <see cref="TenantRevalidation"/>.
 /// </summary>
-internal sealed class TenantScopes(IServiceScopeFactory scopes, TenantContext circuitTenant)
+internal sealed class TenantScopes(IServiceScopeFactory scopes, TenantContext circuitTenant, AuthenticationStateProvider authentication)
 {
     public async Task<TResult> RunAsync<TService, TResult>(Func<TService, Task<TResult>> work)
         where TService : notnull
     {
-        await using var scope = scopes.CreateAsyncScope();
-        if (circuitTenant.TenantId is { } tenantId)
+        var user = (await authentication.GetAuthenticationStateAsync()).User;
+        if (circuitTenant.TenantId is not { } tenantId || TenantRoleClaims.TenantOf(user) != tenantId)
         {
-            scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+            throw new TenantIsolationException("This page acts for a workspace you are no longer signed in to; reload it.");
         }
+
+        await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
 
         return await work(scope.ServiceProvider.GetRequiredService<TService>());
     }

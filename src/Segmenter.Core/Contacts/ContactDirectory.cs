@@ -25,14 +25,14 @@ public sealed class ContactDirectory(SegmenterDbContext db, MembershipStats stat
             var pattern = LikePatterns.Containing(search.Trim());
             contacts = contacts.Where(c =>
                 EF.Functions.ILike(c.Email, pattern, LikePatterns.EscapeCharacter)
-                || EF.Functions.ILike(c.FirstName ?? "", pattern, LikePatterns.EscapeCharacter)
-                || EF.Functions.ILike(c.LastName ?? "", pattern, LikePatterns.EscapeCharacter));
+                || EF.Functions.ILike(c.FirstName!, pattern, LikePatterns.EscapeCharacter)
+                || EF.Functions.ILike(c.LastName!, pattern, LikePatterns.EscapeCharacter));
         }
 
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
         var total = await contacts.CountAsync(cancellationToken);
         var rows = await contacts.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-            .Skip(Math.Max(page, 0) * size).Take(size).ToListAsync(cancellationToken);
+            .Skip(Math.Clamp(page, 0, int.MaxValue / size) * size).Take(size).ToListAsync(cancellationToken);
         return new ContactTablePage(rows, total);
     }
 

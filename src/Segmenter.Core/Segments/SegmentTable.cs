@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Data;
+using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Core.Segments;
 
@@ -24,7 +25,7 @@ public sealed record SegmentTablePage(IReadOnlyList<SegmentRow> Rows, int Total)
 /// The live segments of the current tenant a page at a time, for the UI's table (the API pages by key
 /// instead). Sorting by anything but the name breaks ties by name, so a page never shuffles.
 /// </summary>
-public sealed class SegmentTable(SegmenterDbContext db, TimeProvider clock)
+public sealed class SegmentTable(SegmenterDbContext db, ITenantContext tenant, TimeProvider clock)
 {
     public const int TrendDays = 30;
     public const int MaxPageSize = 100;
@@ -35,7 +36,7 @@ public sealed class SegmentTable(SegmenterDbContext db, TimeProvider clock)
         var total = await segments.CountAsync(cancellationToken);
         var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = await Sort(segments, query)
-            .Skip(Math.Max(query.Page, 0) * pageSize)
+            .Skip(Math.Clamp(query.Page, 0, int.MaxValue / pageSize) * pageSize)
             .Take(pageSize)
             .Select(s => new { s.Id, s.Name, s.Description, s.Type, s.MemberCount, s.LastEvaluatedAt, s.LastError })
             .ToListAsync(cancellationToken);
@@ -62,21 +63,27 @@ public sealed class SegmentTable(SegmenterDbContext db, TimeProvider clock)
         {
             (SegmentSort.Members, false) => segments.OrderBy(s => s.MemberCount).ThenBy(s => s.Name).ThenBy(s => s.Id),
             (SegmentSort.Members, true) => segments.OrderByDescending(s => s.MemberCount).ThenBy(s => s.Name).ThenBy(s => s.Id),
-            (SegmentSort.LastRefreshed, false) => segments.OrderBy(s => s.LastEvaluatedAt).ThenBy(s => s.Name).ThenBy(s => s.Id),
-            (SegmentSort.LastRefreshed, true) => segments.OrderByDescending(s => s.LastEvaluatedAt).ThenBy(s => s.Name).ThenBy(s => s.Id),
+            // Never refreshed comes last either way (PostgreSQL puts nulls first in a descending sort).
+            (SegmentSort.LastRefreshed, false) => segments.OrderBy(s => s.LastEvaluatedAt == null).ThenBy(s => s.LastEvaluatedAt).ThenBy(s => s.Name).ThenBy(s => s.Id),
+            (SegmentSort.LastRefreshed, true) => segments.OrderBy(s => s.LastEvaluatedAt == null).ThenByDescending(s => s.LastEvaluatedAt).ThenBy(s => s.Name).ThenBy(s => s.Id),
             (_, false) => segments.OrderBy(s => s.Name).ThenBy(s => s.Id),
             (_, true) => segments.OrderByDescending(s => s.Name).ThenBy(s => s.Id),
         };
 
-    /// <summary>The last size of each UTC day of the trend window, per segment, oldest first (a refresh every few minutes would be thousands of points).</summary>
+    /// <summary>
+    /// The last size of each UTC day of the trend window, per segment, oldest first (a refresh every few minutes
+    /// would be thousands of points). The tenant is named inside the SQL as well: EF's filter lands outside the
+    /// <c>DISTINCT ON</c>, where PostgreSQL cannot push it down to the key <c>(tenant_id, segment_id, at)</c>.
+    /// </summary>
     private async Task<Dictionary<Guid, IReadOnlyList<int>>> TrendsAsync(Guid[] segmentIds, CancellationToken cancellationToken)
     {
         var since = clock.GetUtcNow().AddDays(-TrendDays);
+        var tenantId = tenant.TenantId ?? throw new InvalidOperationException("The segments table needs a current tenant.");
         var points = await db.SegmentSizeHistory
             .FromSql($"""
                 SELECT DISTINCT ON (segment_id, date_trunc('day', at, 'UTC')) *
                 FROM segment_size_history
-                WHERE segment_id = ANY({segmentIds}) AND at >= {since}
+                WHERE tenant_id = {tenantId} AND segment_id = ANY({segmentIds}) AND at >= {since}
                 ORDER BY segment_id, date_trunc('day', at, 'UTC'), at DESC
                 """)
             .AsNoTracking()

@@ -2,6 +2,7 @@ using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
 using Segmenter.Core.Identity;
@@ -39,6 +40,8 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
         CheckRole(role, failures);
         Throw(failures);
 
+        // One transaction: an account is never created without its membership.
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var user = await users.FindByEmailAsync(address);
         if (user is null)
         {
@@ -52,7 +55,16 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
         }
 
         db.TenantUsers.Add(new TenantUser { TenantId = CurrentTenant(), UserId = user.Id, Role = role! });
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException error) when (error.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            throw new ConflictException($"{address} is already a member of this workspace.");
+        }
+
+        await transaction.CommitAsync(cancellationToken);
         return new TenantMember(user.Id, user.Email!, role!);
     }
 
@@ -61,6 +73,7 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
         var failures = new List<ValidationFailure>();
         CheckRole(role, failures);
         Throw(failures);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var membership = await MembershipAsync(userId, cancellationToken);
         if (membership.Role == TenantRole.Admin && role != TenantRole.Admin)
         {
@@ -69,10 +82,12 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
 
         membership.Role = role!;
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task RemoveMemberAsync(Guid userId, CancellationToken cancellationToken)
     {
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var membership = await MembershipAsync(userId, cancellationToken);
         if (membership.Role == TenantRole.Admin)
         {
@@ -81,6 +96,7 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
 
         db.TenantUsers.Remove(membership);
         await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
     }
 
     public async Task<string> TimeZoneAsync(CancellationToken cancellationToken) =>
@@ -103,9 +119,18 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
         await db.TenantUsers.SingleOrDefaultAsync(u => u.UserId == userId, cancellationToken)
         ?? throw new NotFoundException($"User {userId} is not a member of this workspace.");
 
+    /// <summary>
+    /// Locks the tenant's admin rows first, so two admins demoting or removing each other at once take turns,
+    /// and the second sees the first's change (PostgreSQL re-reads a row it waited for) and is refused.
+    /// </summary>
     private async Task EnsureAnotherAdminAsync(Guid userId, CancellationToken cancellationToken)
     {
-        if (!await db.TenantUsers.AnyAsync(u => u.UserId != userId && u.Role == TenantRole.Admin, cancellationToken))
+        var tenantId = CurrentTenant();
+        var admins = await db.TenantUsers
+            .FromSql($"SELECT * FROM tenant_users WHERE tenant_id = {tenantId} AND role = {TenantRole.Admin} FOR UPDATE")
+            .Select(u => u.UserId)
+            .ToListAsync(cancellationToken);
+        if (!admins.Any(id => id != userId))
         {
             throw new ConflictException("A workspace keeps at least one admin: make someone else admin first.");
         }

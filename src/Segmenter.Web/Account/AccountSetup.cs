@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Components.Authorization;
 using Microsoft.AspNetCore.Components.Server.Circuits;
@@ -42,6 +43,7 @@ internal static class AccountSetup
         });
         builder.Services.AddScoped<IClaimsTransformation, TenantRoleClaims>();
         builder.Services.AddScoped<CircuitHandler, CircuitTenant>();
+        builder.Services.AddScoped<AuthenticationStateProvider, TenantRevalidation>();
         builder.Services.AddCascadingAuthenticationState();
         return builder;
     }
@@ -60,8 +62,14 @@ internal static class AccountSetup
     public static WebApplication MapAccountEndpoints(this WebApplication app)
     {
         var account = app.MapGroup("/account").ExcludeFromDescription();
-        account.MapPost("/logout", async (SignInManager<SegmenterUser> signIn) =>
+        // The endpoint binds no form field, which is what makes ASP.NET Core enforce the antiforgery token, so it checks it itself.
+        account.MapPost("/logout", async (HttpContext http, IAntiforgery antiforgery, SignInManager<SegmenterUser> signIn) =>
         {
+            if (!await antiforgery.IsRequestValidAsync(http))
+            {
+                return Results.Text("This sign-out form has expired: reload the page and sign out again.", statusCode: StatusCodes.Status400BadRequest);
+            }
+
             await signIn.SignOutAsync();
             return Results.LocalRedirect(LoginPath);
         });

@@ -46,6 +46,13 @@ internal sealed class TenantRoleClaims(TenantMemberships memberships) : IClaimsT
         return _transformed = new ClaimsPrincipal(identity);
     }
 
+    /// <summary>The signed-in user's id, or null for a visitor or an API key.</summary>
+    public static Guid? UserOf(ClaimsPrincipal user) =>
+        user.Identities.Any(i => i.AuthenticationType == IdentityConstants.ApplicationScheme)
+        && Guid.TryParse(user.FindFirst(ClaimTypes.NameIdentifier)?.Value, out var id)
+            ? id
+            : null;
+
     /// <summary>The tenant a principal signed in through the cookie acts for, once its membership was confirmed.</summary>
     public static Guid? TenantOf(ClaimsPrincipal user) =>
         user.IsInRole(TenantRole.Admin) || user.IsInRole(TenantRole.Marketer) || user.IsInRole(TenantRole.Sender)

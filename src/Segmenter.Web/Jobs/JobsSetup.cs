@@ -1,15 +1,24 @@
-using Microsoft.AspNetCore.Authorization;
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
 using Segmenter.Core.Membership;
+using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Web.Jobs;
 
 internal static class JobsSetup
 {
+    /// <summary>Who opens /hangfire: an admin whose email is in <c>Segmenter:Jobs:DashboardUsers</c>.</summary>
+    public const string DashboardPolicy = "jobs-dashboard";
+
     public static WebApplicationBuilder AddSegmenterJobs(this WebApplicationBuilder builder)
     {
+        // The dashboard shows and changes every tenant's jobs, so being an admin of one tenant is not enough.
+        var operators = builder.Configuration.GetSection("Segmenter:Jobs:DashboardUsers").Get<string[]>() ?? [];
+        builder.Services.AddAuthorizationBuilder().AddPolicy(DashboardPolicy, policy => policy
+            .RequireRole(TenantRole.Admin)
+            .RequireAssertion(context => context.User.Identity?.Name is { } name && operators.Contains(name, StringComparer.OrdinalIgnoreCase)));
+
         var connectionString = builder.Configuration.GetConnectionString("Segmenter")!;
         builder.Services.AddHangfire(hangfire => hangfire
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
@@ -45,13 +54,14 @@ internal static class JobsSetup
     }
 
     /// <summary>
-    /// The dashboard at /hangfire, for signed-in admins only: the endpoint's authorization replaces Hangfire's own
-    /// filter (local requests only), so a visitor is sent to sign in and a marketer or sender is refused.
+    /// The dashboard at /hangfire, for the operators of <see cref="DashboardPolicy"/> only: the endpoint's
+    /// authorization replaces Hangfire's own filter (local requests only), so a visitor is sent to sign in and
+    /// anyone else is refused.
     /// </summary>
     public static WebApplication MapSegmenterJobsDashboard(this WebApplication app)
     {
         app.MapHangfireDashboard("/hangfire", new DashboardOptions { DisplayStorageConnectionString = false, Authorization = [] })
-            .RequireAuthorization(new AuthorizeAttribute { Roles = UiRoles.Admins });
+            .RequireAuthorization(DashboardPolicy);
         return app;
     }
 }

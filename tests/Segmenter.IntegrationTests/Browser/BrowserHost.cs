@@ -22,6 +22,9 @@ public sealed class BrowserHost : IAsyncLifetime
 {
     public const string Password = "Browser!test1";
 
+    /// <summary>The one user allowed on the jobs dashboard (<c>Segmenter:Jobs:DashboardUsers</c>) when an admin.</summary>
+    public const string Operator = "operator@browser.test";
+
     private WebApplicationFactory<Program>? _factory;
     private IPlaywright? _playwright;
     private IBrowser? _browser;
@@ -41,6 +44,7 @@ public sealed class BrowserHost : IAsyncLifetime
             .UseSetting("Segmenter:Database:MigrateOnStartup", "false")
             .UseSetting("Segmenter:Demo:SeedOnStartup", "false")
             .UseSetting("Segmenter:Jobs:Workers", "1")
+            .UseSetting("Segmenter:Jobs:DashboardUsers:0", Operator)
             .UseSetting("Segmenter:Refresh:Cron", "0 0 31 2 *"));
         _factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         _factory.StartServer();
@@ -97,10 +101,12 @@ public sealed class BrowserHost : IAsyncLifetime
     }
 
     /// <summary>A new user with <see cref="Password"/>, a member of each tenant with its role; returns the email.</summary>
-    public async Task<string> NewUserAsync(params (Guid TenantId, string Role)[] memberships)
+    public Task<string> NewUserAsync(params (Guid TenantId, string Role)[] memberships) =>
+        NewUserAsync($"{Guid.NewGuid():N}@browser.test", memberships);
+
+    public async Task<string> NewUserAsync(string email, params (Guid TenantId, string Role)[] memberships)
     {
         await using var scope = Services.CreateAsyncScope();
-        var email = $"{Guid.NewGuid():N}@browser.test";
         var created = await scope.ServiceProvider.GetRequiredService<UserManager<SegmenterUser>>()
             .CreateAsync(new SegmenterUser { UserName = email, Email = email, EmailConfirmed = true }, Password);
         Assert.True(created.Succeeded, string.Join(" ", created.Errors.Select(e => e.Description)));

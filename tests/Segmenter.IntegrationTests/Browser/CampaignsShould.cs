@@ -27,9 +27,10 @@ public sealed class CampaignsShould(BrowserHost host) : IClassFixture<BrowserHos
 
         await page.GetByTestId("campaign-name").FillAsync("Winter sale");
         await PickAsync(page, "campaign-audience-include", "Nordics");
-        await Expect(page.GetByTestId("campaign-recipient-count")).ToHaveTextAsync(await CountAsync(tenant.Id, ["Nordics"], [], true));
+        await Expect(page.GetByTestId("campaign-recipient-count")).ToHaveTextAsync("4");
+        Assert.Equal("4", await CountAsync(tenant.Id, ["Nordics"], [], true));
         await PickAsync(page, "campaign-audience-exclude", "Oslo");
-        await Expect(page.GetByTestId("campaign-recipient-count")).ToHaveTextAsync(await CountAsync(tenant.Id, ["Nordics"], ["Oslo"], true));
+        await Expect(page.GetByTestId("campaign-recipient-count")).ToHaveTextAsync("2");
         await page.GetByTestId("campaign-subscribed-only").ClickAsync();
         var expected = await CountAsync(tenant.Id, ["Nordics"], ["Oslo"], false);
         Assert.Equal("3", expected);

@@ -55,7 +55,19 @@ public sealed class ContactsShould(BrowserHost host) : IClassFixture<BrowserHost
         await Expect(page.GetByTestId("contact-events")).ToContainTextAsync("amount: 99");
         await page.ScreenshotAsync("contact-detail");
 
-        await page.GotoAsync($"/contacts/{Guid.CreateVersion7()}");
+        var stranger = await host.NewTenantAsync("Stranger shop");
+        Guid strangersContact;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<TenantContext>().Use(stranger.Id);
+            var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
+            var contact = new Contact { TenantId = stranger.Id, Email = "secret@stranger.test" };
+            db.Contacts.Add(contact);
+            await db.SaveChangesAsync(ct);
+            strangersContact = contact.Id;
+        }
+
+        await page.GotoAsync($"/contacts/{strangersContact}");
         await page.WaitForInteractiveAsync();
         await Expect(page.Locator("h1")).ToHaveTextAsync("Contact not found");
     }

@@ -49,7 +49,7 @@ public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost
         Assert.Equal(HttpStatusCode.OK, await FieldsStatusAsync(secret));
 
         await page.GetByTestId("key-revoke").ClickAsync();
-        await page.GetByTestId("confirm-delete").ClickAsync();
+        await page.GetByTestId("confirm-revoke").ClickAsync();
         await Expect(page.GetByTestId("key-row")).ToContainTextAsync("Revoked");
         Assert.Equal(HttpStatusCode.Unauthorized, await FieldsStatusAsync(secret));
     }

@@ -49,18 +49,21 @@ public sealed partial class SignInShould(BrowserHost host) : IClassFixture<Brows
     }
 
     [Fact]
-    public async Task Open_the_jobs_dashboard_to_an_admin()
+    public async Task Open_the_jobs_dashboard_to_the_operator_only_and_not_to_other_admins()
     {
         var tenant = await host.NewTenantAsync("Admin's shop");
-        var email = await host.NewUserAsync((tenant.Id, TenantRole.Admin));
         var page = await host.NewPageAsync();
-
-        await page.SignInAsync(email);
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Admin)));
         await Expect(page.GetByTestId("nav-settings")).ToBeVisibleAsync();
-        var dashboard = await page.GotoAsync("/hangfire");
+        await page.GotoAsync("/hangfire");
+        await Expect(page.GetByText("No access")).ToBeVisibleAsync();
+
+        var operatorPage = await host.NewPageAsync();
+        await operatorPage.SignInAsync(await host.NewUserAsync(BrowserHost.Operator, (tenant.Id, TenantRole.Admin)));
+        var dashboard = await operatorPage.GotoAsync("/hangfire");
 
         Assert.Equal(200, dashboard!.Status);
-        await Expect(page.Locator("body")).ToContainTextAsync("Recurring Jobs");
+        await Expect(operatorPage.Locator("body")).ToContainTextAsync("Recurring Jobs");
     }
 
     [Fact]

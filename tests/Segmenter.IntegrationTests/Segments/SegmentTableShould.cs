@@ -1,4 +1,6 @@
+using Segmenter.Core.Data;
 using Segmenter.Core.Segments;
+using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
 
 namespace Segmenter.IntegrationTests.Segments;
@@ -24,7 +26,7 @@ public sealed class SegmentTableShould(DatabaseFixture database) : IClassFixture
             History(other, Now.AddDays(-2), 99));
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
 
-        var page = await new SegmentTable(db, new FixedClock(Now)).ReadAsync(
+        var page = await Table(db, tenant.Id).ReadAsync(
             new SegmentTableQuery(null, null, SegmentSort.Name, false, 0, 10), TestContext.Current.CancellationToken);
 
         Assert.Equal(2, page.Total);
@@ -44,7 +46,7 @@ public sealed class SegmentTableShould(DatabaseFixture database) : IClassFixture
             Segment(tenant.Id, "Abandoned carts", 5),
             new Segment { TenantId = tenant.Id, Name = "Deleted", Type = SegmentType.Static, DeletedAt = Now });
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
-        var table = new SegmentTable(db, new FixedClock(Now));
+        var table = Table(db, tenant.Id);
 
         var percent = await table.ReadAsync(new SegmentTableQuery("0%", null, SegmentSort.Name, false, 0, 10), TestContext.Current.CancellationToken);
         Assert.Equal(["100% buyers"], percent.Rows.Select(r => r.Name));
@@ -53,6 +55,35 @@ public sealed class SegmentTableShould(DatabaseFixture database) : IClassFixture
         var second = await table.ReadAsync(new SegmentTableQuery(null, null, SegmentSort.Members, true, 1, 3), TestContext.Current.CancellationToken);
         Assert.Equal(4, first.Total);
         Assert.Equal(["Big spenders", "1000 buyers", "100% buyers", "Abandoned carts"], first.Rows.Concat(second.Rows).Select(r => r.Name));
+    }
+
+    [Fact]
+    public async Task Filter_by_type_and_put_never_refreshed_segments_last_either_way()
+    {
+        var tenant = await database.NewTenantAsync();
+        await using var db = database.CreateContext(tenant.Id);
+        db.Segments.AddRange(
+            new Segment { TenantId = tenant.Id, Name = "Never", Type = SegmentType.Dynamic },
+            new Segment { TenantId = tenant.Id, Name = "Old", Type = SegmentType.Dynamic, LastEvaluatedAt = Now.AddDays(-2) },
+            new Segment { TenantId = tenant.Id, Name = "New", Type = SegmentType.Dynamic, LastEvaluatedAt = Now.AddMinutes(-1) },
+            new Segment { TenantId = tenant.Id, Name = "a_list", Type = SegmentType.Static });
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        var table = Table(db, tenant.Id);
+
+        async Task<IEnumerable<string>> NamesAsync(SegmentTableQuery query) =>
+            (await table.ReadAsync(query, TestContext.Current.CancellationToken)).Rows.Select(r => r.Name);
+
+        Assert.Equal(["New", "Old", "Never"], await NamesAsync(new(null, SegmentType.Dynamic, SegmentSort.LastRefreshed, true, 0, 10)));
+        Assert.Equal(["Old", "New", "Never"], await NamesAsync(new(null, SegmentType.Dynamic, SegmentSort.LastRefreshed, false, 0, 10)));
+        Assert.Equal(["a_list"], await NamesAsync(new("a_", null, SegmentSort.Name, false, 0, 10)));
+        Assert.Empty(await NamesAsync(new(null, SegmentType.Static, SegmentSort.Name, false, int.MaxValue, 10)));
+    }
+
+    private static SegmentTable Table(SegmenterDbContext db, Guid tenantId)
+    {
+        var tenant = new TenantContext();
+        tenant.Use(tenantId);
+        return new SegmentTable(db, tenant, new FixedClock(Now));
     }
 
     private static Segment Segment(Guid tenantId, string name, int members) =>

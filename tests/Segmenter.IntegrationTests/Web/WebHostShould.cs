@@ -85,6 +85,10 @@ public sealed class WebHostShould : IAsyncLifetime
 
         Assert.Contains("_content/MudBlazor/MudBlazor.min", page, StringComparison.Ordinal);
         Assert.DoesNotContain("data-testid=\"nav-segments\"", page, StringComparison.Ordinal);
+
+        // A cross-site form cannot sign anyone out: the post needs the antiforgery token of the app's own form.
+        using var logout = await client.PostAsync(new Uri("/account/logout", UriKind.Relative), new FormUrlEncodedContent([]), ct);
+        Assert.Equal(HttpStatusCode.BadRequest, logout.StatusCode);
     }
 
     [Fact]
