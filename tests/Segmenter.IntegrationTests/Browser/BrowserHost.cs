@@ -16,7 +16,8 @@ namespace Segmenter.IntegrationTests.Browser;
 /// <summary>
 /// The real app on Kestrel (a loopback port of its own) over a database cloned from the migrated template,
 /// and Debian's Chromium driven by Playwright, one of each per test class. Each test makes its own tenants
-/// and users, and gets a fresh browser context (cookies and storage of its own).
+/// and users, and gets a fresh browser context (cookies and storage of its own). Its classes join
+/// <see cref="HangfireTests"/>, as every class whose host runs Hangfire must.
 /// </summary>
 public sealed class BrowserHost : IAsyncLifetime
 {

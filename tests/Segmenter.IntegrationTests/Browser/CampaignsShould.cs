@@ -6,10 +6,12 @@ using Segmenter.Core.Data;
 using Segmenter.Core.Rules;
 using Segmenter.Core.Segments;
 using Segmenter.Core.Tenancy;
+using Segmenter.IntegrationTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Segmenter.IntegrationTests.Browser;
 
+[Collection(HangfireTests.Name)]
 public sealed class CampaignsShould(BrowserHost host) : IClassFixture<BrowserHost>
 {
     [Fact]

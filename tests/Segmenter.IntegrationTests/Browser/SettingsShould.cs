@@ -5,10 +5,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
+using Segmenter.IntegrationTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Segmenter.IntegrationTests.Browser;
 
+[Collection(HangfireTests.Name)]
 public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost>
 {
     [Fact]

@@ -4,10 +4,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Playwright;
 using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
+using Segmenter.IntegrationTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
 
 namespace Segmenter.IntegrationTests.Browser;
 
+[Collection(HangfireTests.Name)]
 public sealed partial class SignInShould(BrowserHost host) : IClassFixture<BrowserHost>
 {
     [Fact]

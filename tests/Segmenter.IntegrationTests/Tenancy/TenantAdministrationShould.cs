@@ -5,9 +5,11 @@ using Segmenter.Core;
 using Segmenter.Core.Identity;
 using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Api;
+using Segmenter.IntegrationTests.Infrastructure;
 
 namespace Segmenter.IntegrationTests.Tenancy;
 
+[Collection(HangfireTests.Name)]
 public sealed class TenantAdministrationShould(ApiHost host) : IClassFixture<ApiHost>
 {
     [Fact]
