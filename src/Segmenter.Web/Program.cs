@@ -3,6 +3,7 @@ using Segmenter.Web.Account;
 using Segmenter.Web.Api;
 using Segmenter.Web.Components;
 using Segmenter.Web.Data;
+using Segmenter.Web.Exports;
 using Segmenter.Web.Health;
 using Segmenter.Web.Jobs;
 
@@ -28,6 +29,7 @@ app.MapSegmenterHealth();
 app.MapAccountEndpoints();
 app.MapSegmenterJobsDashboard();
 app.MapSegmenterApi();
+app.MapSegmenterExports();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 await app.RunAsync();

@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core;
@@ -9,6 +7,7 @@ using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
 using Segmenter.Core.Rules;
 using Segmenter.Core.Segments;
+using Segmenter.Web.Exports;
 
 namespace Segmenter.Web.Api;
 
@@ -198,64 +197,21 @@ internal static class SegmentsApi
         return TypedResults.Ok(Paging.Page(items, size, c => c.Id, ContactResponse.From));
     }
 
-    /// <summary>Every member as a CSV row, read a page at a time and written straight to the response, so any size streams in constant memory.</summary>
+    /// <summary>Every member as a CSV row (<see cref="ContactsCsv"/>).</summary>
     private static async Task<PushStreamHttpResult> Export(Guid id, SegmenterDbContext db, CancellationToken cancellationToken)
     {
         var segment = await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
-        return TypedResults.Stream(
-            async body =>
+        return ContactsCsv.Stream(segment.Name, async (after, ct) =>
+        {
+            var page = MembersOf(db, id);
+            if (after is { } cursor)
             {
-                await using var writer = new StreamWriter(body, leaveOpen: true);
-                await using var csv = CsvWriter.Create(writer, null, leaveOpen: true);
-                foreach (var header in ExportColumns)
-                {
-                    csv.WriteField(header);
-                }
+                page = page.Where(c => c.Id.CompareTo(cursor) > 0);
+            }
 
-                await csv.EndRecordAsync(cancellationToken);
-                Guid? after = null;
-                while (true)
-                {
-                    var page = MembersOf(db, id);
-                    if (after is { } cursor)
-                    {
-                        page = page.Where(c => c.Id.CompareTo(cursor) > 0);
-                    }
-
-                    var contacts = await page.OrderBy(c => c.Id).Take(ExportPage).ToListAsync(cancellationToken);
-                    foreach (var c in contacts)
-                    {
-                        foreach (var value in ExportRow(c))
-                        {
-                            csv.WriteField(value ?? "");
-                        }
-
-                        await csv.EndRecordAsync(cancellationToken);
-                    }
-
-                    if (contacts.Count < ExportPage)
-                    {
-                        break;
-                    }
-
-                    after = contacts[^1].Id;
-                }
-            },
-            "text/csv",
-            $"{FileName(segment.Name)}.csv");
+            return await page.OrderBy(c => c.Id).Take(ContactsCsv.PageSize).ToListAsync(ct);
+        }, cancellationToken);
     }
-
-    private const int ExportPage = 5000;
-
-    private static string?[] ExportRow(Core.Contacts.Contact c) =>
-    [
-        c.Id.ToString(), c.Email, c.FirstName, c.LastName, c.Phone, c.Status, c.Country, c.City, c.TimeZone,
-        c.Birthday?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture), c.SubscribedAt?.ToString("O", CultureInfo.InvariantCulture),
-        c.CreatedAt.ToString("O", CultureInfo.InvariantCulture), string.Join(";", c.Tags), c.Attributes.RootElement.GetRawText(),
-    ];
-
-    private static readonly string[] ExportColumns =
-        ["id", "email", "first_name", "last_name", "phone", "status", "country", "city", "time_zone", "birthday", "subscribed_at", "created_at", "tags", "attributes"];
 
     private static async Task<Ok<HistoryResponse>> History(Guid id, MembershipStats stats, DateTimeOffset? since, CancellationToken cancellationToken) =>
         TypedResults.Ok(new HistoryResponse(await stats.HistoryAsync(id, since ?? DateTimeOffset.UnixEpoch, cancellationToken)));
@@ -327,9 +283,6 @@ internal static class SegmentsApi
 
         return json;
     }
-
-    private static string FileName(string name) =>
-        new(name.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' ? ch : '-').ToArray());
 
     private static JsonException EmptyBody() => new("The body is empty or null.", "$", null, null);
 }

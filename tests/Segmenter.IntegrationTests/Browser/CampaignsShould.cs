@@ -49,6 +49,15 @@ public sealed class CampaignsShould(BrowserHost host) : IClassFixture<BrowserHos
         await Expect(row).ToContainTextAsync("Locked");
         await Expect(row.GetByTestId("campaign-lock")).ToHaveCountAsync(0);
         await Expect(row.GetByTestId("campaign-row-count")).ToHaveTextAsync("3");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => row.GetByTestId("campaign-export").ClickAsync());
+        var lines = (await File.ReadAllLinesAsync((await download.PathAsync())!, TestContext.Current.CancellationToken)).ToList();
+        Assert.Equal("Winter-sale-recipients.csv", download.SuggestedFilename);
+        Assert.StartsWith("id,email,", lines[0], StringComparison.Ordinal);
+        Assert.Equal(["c@nordic.test", "d@nordic.test", "e@nordic.test"], lines.Skip(1).Select(l => l.Split(',')[1]).Order(StringComparer.Ordinal));
+
+        var missing = await page.APIRequest.GetAsync($"/exports/campaigns/{Guid.CreateVersion7()}/recipients.csv");
+        Assert.Equal(404, missing.Status);
     }
 
     private static async Task PickAsync(IPage page, string testId, string segment)
