@@ -7,8 +7,6 @@ internal sealed class FormErrors
 {
     private readonly Dictionary<string, string> _messages = new(StringComparer.Ordinal);
 
-    public bool Any => _messages.Count > 0;
-
     public bool Has(string property) => _messages.ContainsKey(property);
 
     public string? this[string property] => _messages.GetValueOrDefault(property);

@@ -104,10 +104,28 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Time
         return campaign;
     }
 
+    /// <summary>
+    /// The recipients of each campaign: the locked ones' frozen counts in one grouped query, each draft's
+    /// audience counted as it is now (each draft is a query of its own segments).
+    /// </summary>
+    public async Task<IReadOnlyDictionary<Guid, int>> RecipientCountsAsync(IReadOnlyList<Campaign> campaigns, CancellationToken cancellationToken)
+    {
+        var locked = campaigns.Where(c => c.Status == Campaign.Locked).Select(c => c.Id).ToList();
+        var counts = await db.CampaignRecipients.Where(r => locked.Contains(r.CampaignId))
+            .GroupBy(r => r.CampaignId).Select(g => new { g.Key, Count = g.Count() })
+            .ToDictionaryAsync(g => g.Key, g => g.Count, cancellationToken);
+        foreach (var campaign in campaigns)
+        {
+            counts[campaign.Id] = campaign.Status == Campaign.Locked
+                ? counts.GetValueOrDefault(campaign.Id)
+                : await Query(Audience(campaign)).CountAsync(cancellationToken);
+        }
+
+        return counts;
+    }
+
     public async Task<int> RecipientCountAsync(Campaign campaign, CancellationToken cancellationToken) =>
-        campaign.Status == Campaign.Locked
-            ? await db.CampaignRecipients.CountAsync(r => r.CampaignId == campaign.Id, cancellationToken)
-            : await Query(Audience(campaign)).CountAsync(cancellationToken);
+        (await RecipientCountsAsync([campaign], cancellationToken))[campaign.Id];
 
     private async Task<IQueryable<Contact>> QueryAsync(AudienceRequest audience, string path, CancellationToken cancellationToken)
     {

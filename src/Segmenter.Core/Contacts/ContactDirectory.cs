@@ -32,7 +32,7 @@ public sealed class ContactDirectory(SegmenterDbContext db, MembershipStats stat
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
         var total = await contacts.CountAsync(cancellationToken);
         var rows = await contacts.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-            .Skip(Math.Clamp(page, 0, int.MaxValue / size) * size).Take(size).ToListAsync(cancellationToken);
+            .PageAt(page, size).ToListAsync(cancellationToken);
         return new ContactTablePage(rows, total);
     }
 

@@ -36,8 +36,7 @@ public sealed class SegmentTable(SegmenterDbContext db, ITenantContext tenant, T
         var total = await segments.CountAsync(cancellationToken);
         var pageSize = Math.Clamp(query.PageSize, 1, MaxPageSize);
         var page = await Sort(segments, query)
-            .Skip(Math.Clamp(query.Page, 0, int.MaxValue / pageSize) * pageSize)
-            .Take(pageSize)
+            .PageAt(query.Page, pageSize)
             .Select(s => new { s.Id, s.Name, s.Description, s.Type, s.MemberCount, s.LastEvaluatedAt, s.LastError })
             .ToListAsync(cancellationToken);
         var trends = await TrendsAsync(page.Select(s => s.Id).ToArray(), cancellationToken);

@@ -14,7 +14,8 @@ namespace Segmenter.Web.Account;
 /// <summary>
 /// Sign-in for the UI: ASP.NET Core Identity's cookie, which carries the user and the tenant they act for
 /// (<see cref="ApiKeyAuthentication.TenantClaim"/>); the role in that tenant is read on every request
-/// (<see cref="TenantRoleClaims"/>), so a changed or removed membership takes effect at once.
+/// (<see cref="TenantRoleClaims"/>) and every minute for an open circuit (<see cref="TenantRevalidation"/>),
+/// so a changed or removed membership takes effect at the next page, or within a minute in an open tab.
 /// </summary>
 internal static class AccountSetup
 {
