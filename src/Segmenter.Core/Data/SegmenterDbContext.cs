@@ -38,6 +38,8 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
 
     public DbSet<ContactEvent> ContactEvents => Set<ContactEvent>();
 
+    public DbSet<EventType> EventTypes => Set<EventType>();
+
     public DbSet<ContactImport> ContactImports => Set<ContactImport>();
 
     public DbSet<FieldDefinition> FieldDefinitions => Set<FieldDefinition>();

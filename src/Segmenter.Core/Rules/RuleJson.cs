@@ -199,7 +199,8 @@ public static class RuleJson
         }
     }
 
-    internal static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
+    /// <summary>The JSON path of <paramref name="name"/> under <paramref name="path"/> (the root's path is empty).</summary>
+    public static string Join(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
     internal static void Write(Utf8JsonWriter writer, RuleNode node)
     {

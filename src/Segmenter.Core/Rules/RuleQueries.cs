@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
+using Segmenter.Core.Segments;
 
 namespace Segmenter.Core.Rules;
 
@@ -21,6 +22,12 @@ public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, Rul
 /// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
 public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
 
+/// <summary>A segment a membership condition can name.</summary>
+public sealed record SegmentChoice(Guid Id, string Name, int MemberCount);
+
+/// <summary>What a definition can test in one tenant, as the builder offers it: fields, the event types sent so far, other segments, the depth limit.</summary>
+public sealed record RuleChoices(FieldCatalog Catalog, IReadOnlyList<string> EventTypes, IReadOnlyList<SegmentChoice> Segments, int MaxDepth);
+
 /// <summary>
 /// The questions every screen and endpoint asks of a definition, for the current tenant: is it valid, how
 /// many match, which ones, what does each rule match alone, and why is this contact in or out. Each one
@@ -34,6 +41,17 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         var timeZone = await db.Tenants.Select(t => t.TimeZone).SingleAsync(cancellationToken);
         var fields = await db.FieldDefinitions.AsNoTracking().ToListAsync(cancellationToken);
         return new RuleEnvironment(new FieldCatalog(fields), TimeZoneInfo.FindSystemTimeZoneById(timeZone), clock.GetUtcNow());
+    }
+
+    /// <param name="segmentId">The segment being edited, left out of the segments it can name.</param>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    public async Task<RuleChoices> ChoicesAsync(Guid? segmentId, CancellationToken cancellationToken)
+    {
+        var environment = await EnvironmentAsync(cancellationToken);
+        var eventTypes = await db.EventTypes.OrderBy(t => t.Type).Select(t => t.Type).ToListAsync(cancellationToken);
+        var segments = await db.Segments.AsNoTracking().Live().Where(s => s.Id != segmentId).OrderBy(s => s.Name)
+            .Select(s => new SegmentChoice(s.Id, s.Name, s.MemberCount)).ToListAsync(cancellationToken);
+        return new RuleChoices(environment.Catalog, eventTypes, segments, limits.Value.MaxDepth);
     }
 
     /// <param name="definition">The tree to check.</param>

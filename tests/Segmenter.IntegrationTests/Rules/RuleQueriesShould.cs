@@ -144,6 +144,40 @@ public sealed class RuleQueriesShould(DatabaseFixture database) : IClassFixture<
         Assert.Equal(0, on27);
     }
 
+    [Fact]
+    public async Task Offer_the_tenants_fields_event_types_and_other_segments_to_the_builder()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (tenant, contacts) = await SeedAsync();
+        var (other, otherContacts) = await SeedAsync();
+        var edited = await AddSegmentAsync(tenant);
+        var elsewhere = await AddSegmentAsync(tenant);
+        await AddSegmentAsync(other);
+        await using (var db = database.CreateContext(tenant))
+        {
+            db.ContactEvents.AddRange(
+                Event(tenant, contacts[0].Id, "purchase"), Event(tenant, contacts[1].Id, "purchase"), Event(tenant, contacts[0].Id, "email_opened"));
+            await db.SaveChangesAsync(ct);
+        }
+
+        await using (var db = database.CreateContext(other))
+        {
+            db.ContactEvents.Add(Event(other, otherContacts[0].Id, "webinar_joined"));
+            await db.SaveChangesAsync(ct);
+        }
+
+        await using var tenantDb = database.CreateContext(tenant);
+        var choices = await Queries(tenantDb).ChoicesAsync(edited, ct);
+
+        Assert.Equal(["email_opened", "purchase"], choices.EventTypes);
+        Assert.Equal([elsewhere], choices.Segments.Select(s => s.Id));
+        Assert.NotNull(choices.Catalog.Find("plan_type"));
+        Assert.Equal(new RuleLimits().MaxDepth, choices.MaxDepth);
+    }
+
+    private static ContactEvent Event(Guid tenant, Guid contact, string type) =>
+        new() { TenantId = tenant, ContactId = contact, Type = type, OccurredAt = Now.AddDays(-1) };
+
     private static RuleQueries Queries(Segmenter.Core.Data.SegmenterDbContext db) =>
         new(db, new FixedClock(Now), Options.Create(new RuleLimits()));
 

@@ -44,6 +44,15 @@ internal sealed class ContactEventConfiguration : IEntityTypeConfiguration<Conta
     }
 }
 
+internal sealed class EventTypeConfiguration : IEntityTypeConfiguration<EventType>
+{
+    public void Configure(EntityTypeBuilder<EventType> builder)
+    {
+        builder.ToTable("event_types");
+        builder.HasKey(t => new { t.TenantId, t.Type });
+    }
+}
+
 internal sealed class ContactImportConfiguration : IEntityTypeConfiguration<ContactImport>
 {
     public void Configure(EntityTypeBuilder<ContactImport> builder)

@@ -452,6 +452,22 @@ namespace Segmenter.Core.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("Segmenter.Core.Contacts.EventType", b =>
+                {
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<string>("Type")
+                        .HasColumnType("text")
+                        .HasColumnName("type");
+
+                    b.HasKey("TenantId", "Type")
+                        .HasName("pk_event_types");
+
+                    b.ToTable("event_types", (string)null);
+                });
+
             modelBuilder.Entity("Segmenter.Core.Fields.FieldDefinition", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -922,6 +938,16 @@ namespace Segmenter.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_contact_imports_tenants_tenant_id");
+                });
+
+            modelBuilder.Entity("Segmenter.Core.Contacts.EventType", b =>
+                {
+                    b.HasOne("Segmenter.Core.Tenancy.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_event_types_tenants_tenant_id");
                 });
 
             modelBuilder.Entity("Segmenter.Core.Fields.FieldDefinition", b =>
