@@ -1,0 +1,253 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Playwright;
+using Segmenter.Core.ApiKeys;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+using Segmenter.Core.Rules;
+using Segmenter.Core.Tenancy;
+using Segmenter.IntegrationTests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace Segmenter.IntegrationTests.Browser;
+
+/// <summary>A marketer builds segments by clicking, against the real app, PostgreSQL and Chromium.</summary>
+[Collection(HangfireTests.Name)]
+public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<BrowserHost>
+{
+    /// <summary>What the clicks of the first test build: Norway, and (a purchase or the vip tag).</summary>
+    private const string NorwayBuyersOrVips = """
+        {"logic":"and","rules":[
+          {"field":"country","operator":"equals","value":"norway"},
+          {"logic":"or","rules":[
+            {"event":"purchase","aggregate":"count","operator":"greater_than_or_equal","value":1},
+            {"field":"tags","operator":"contains","value":"vip"}]}]}
+        """;
+
+    private static readonly int[] Buyers = [0, 1, 6, 8];
+
+    [Fact]
+    public async Task Let_a_marketer_build_a_two_group_segment_whose_live_count_equals_the_api_preview_then_save_duplicate_and_delete_it()
+    {
+        var tenant = await host.NewTenantAsync("Builder shop");
+        await SeedAsync(tenant.Id);
+        var apiCount = await ApiPreviewCountAsync(tenant.Id, NorwayBuyersOrVips);
+        var page = await host.NewPageAsync();
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Marketer)));
+
+        await page.GetByTestId("create-segment").ClickAsync();
+        await page.GetByTestId("segment-name").FillAsync("Norwegian buyers or VIPs");
+        await page.GetByTestId("segment-description").FillAsync("Built by clicking");
+        await ChooseAsync(page, Rule(page, 0).GetByTestId("rule-field"), "Country");
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("norway");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("6");
+        await Expect(Rule(page, 0).GetByTestId("rule-count")).ToHaveTextAsync("6");
+
+        await page.GetByTestId("add-group").Last.ClickAsync();
+        var nested = page.GetByTestId("builder-group").Nth(1);
+        await nested.GetByTestId("group-logic").GetByText("OR").ClickAsync();
+        await ChooseAsync(page, Rule(page, 1).GetByTestId("rule-field"), "purchase");
+        await nested.GetByTestId("add-rule").ClickAsync();
+        await ChooseAsync(page, Rule(page, 2).GetByTestId("rule-field"), "Tags");
+        await Rule(page, 2).GetByTestId("rule-value").FillAsync("vip");
+
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync(apiCount.ToString(CultureInfo.InvariantCulture));
+        await Expect(Rule(page, 1).GetByTestId("rule-count")).ToHaveTextAsync("4");
+        await Expect(Rule(page, 2).GetByTestId("rule-count")).ToHaveTextAsync("3");
+        await page.GetByTestId("preview-button").ClickAsync();
+        await Expect(page.GetByTestId("preview-table").GetByTestId("preview-row")).ToHaveCountAsync(apiCount);
+        await page.ScreenshotAsync("segment-builder");
+
+        await page.GetByTestId("save-segment").ClickAsync();
+        var row = Row(page, "Norwegian buyers or VIPs");
+        await Expect(row.GetByTestId("segment-row-count")).ToHaveTextAsync(apiCount.ToString(CultureInfo.InvariantCulture));
+        Assert.Equal(RuleJson.Serialize(RuleJson.ParseDefinition(NorwayBuyersOrVips)), await StoredDefinitionAsync(tenant.Id, "Norwegian buyers or VIPs"));
+
+        await row.GetByTestId("row-duplicate").ClickAsync();
+        var copy = Row(page, "Norwegian buyers or VIPs (copy)");
+        await Expect(copy.GetByTestId("segment-row-count")).ToHaveTextAsync(apiCount.ToString(CultureInfo.InvariantCulture));
+        await copy.GetByTestId("row-delete").ClickAsync();
+        await page.GetByTestId("confirm-delete").ClickAsync();
+        await Expect(copy).ToHaveCountAsync(0);
+        await row.GetByTestId("row-delete").ClickAsync();
+        await page.GetByTestId("confirm-delete").ClickAsync();
+        await Expect(page.GetByTestId("segment-row")).ToHaveCountAsync(0);
+    }
+
+    [Fact]
+    public async Task Show_an_invalid_value_s_message_beside_its_rule_and_refuse_to_save()
+    {
+        var tenant = await host.NewTenantAsync("Invalid shop");
+        await SeedAsync(tenant.Id);
+        var page = await host.NewPageAsync();
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Marketer)));
+        await page.GotoAsync("/segments/new");
+        await page.WaitForInteractiveAsync();
+
+        await page.GetByTestId("segment-name").FillAsync("Never saved");
+        await ChooseAsync(page, Rule(page, 0).GetByTestId("rule-field"), "Created at");
+        await ChooseAsync(page, Rule(page, 0).GetByTestId("rule-operator"), "is in the last … days");
+        await Expect(Rule(page, 0).GetByTestId("rule-value")).ToHaveAttributeAsync("role", "spinbutton");
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("99999");
+
+        await Expect(Rule(page, 0).GetByTestId("validation-message")).ToHaveTextAsync("Expected a number of days from 0 to 36500.");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("–");
+        await page.GetByTestId("save-segment").ClickAsync();
+        await Expect(Rule(page, 0).GetByTestId("validation-message")).ToHaveTextAsync("Expected a number of days from 0 to 36500.");
+        await page.ScreenshotAsync("segment-builder-invalid");
+        Assert.EndsWith("/segments/new", page.Url, StringComparison.Ordinal);
+
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("30");
+        await Expect(Rule(page, 0).GetByTestId("validation-message")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("12");
+        Assert.Equal(0, await SegmentCountAsync(tenant.Id));
+    }
+
+    [Fact]
+    public async Task Create_a_working_segment_from_a_template()
+    {
+        var tenant = await host.NewTenantAsync("Template shop");
+        await SeedAsync(tenant.Id);
+        var page = await host.NewPageAsync();
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Marketer)));
+        await page.GotoAsync("/segments/new");
+        await page.WaitForInteractiveAsync();
+
+        await ChooseAsync(page, page.GetByTestId("template-picker"), "Company employees");
+
+        await Expect(page.GetByTestId("segment-name")).ToHaveValueAsync("Company employees");
+        await Expect(Rule(page, 0).GetByTestId("rule-value")).ToHaveValueAsync("@company.com");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("3");
+        await page.GetByTestId("save-segment").ClickAsync();
+        await Expect(Row(page, "Company employees").GetByTestId("segment-row-count")).ToHaveTextAsync("3");
+    }
+
+    [Fact]
+    public async Task Edit_a_dynamic_segment_and_refill_it_with_the_new_rules()
+    {
+        var tenant = await host.NewTenantAsync("Edit shop");
+        await SeedAsync(tenant.Id);
+        var page = await host.NewPageAsync();
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Marketer)));
+        await page.GotoAsync("/segments/new");
+        await page.WaitForInteractiveAsync();
+        await page.GetByTestId("segment-name").FillAsync("Where they live");
+        await ChooseAsync(page, Rule(page, 0).GetByTestId("rule-field"), "Country");
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("Norway");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("6");
+        await page.GetByTestId("save-segment").ClickAsync();
+
+        await Row(page, "Where they live").GetByTestId("row-edit").ClickAsync();
+        await Expect(Rule(page, 0).GetByTestId("rule-value")).ToHaveValueAsync("Norway");
+        await Expect(page.GetByTestId("segment-dynamic-switch")).ToBeDisabledAsync();
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("Chile");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("6");
+        await ChooseAsync(page, Rule(page, 0).GetByTestId("rule-operator"), "is not");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("6");
+        await ChooseAsync(page, Rule(page, 0).GetByTestId("rule-operator"), "is");
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("Peru");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("0");
+        await Rule(page, 0).GetByTestId("rule-value").FillAsync("Chile");
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("6");
+        await page.GetByTestId("save-segment").ClickAsync();
+
+        await Expect(Row(page, "Where they live").GetByTestId("segment-row-count")).ToHaveTextAsync("6");
+        Assert.Contains("\"Chile\"", await StoredDefinitionAsync(tenant.Id, "Where they live"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keep_senders_out_of_the_builder()
+    {
+        var tenant = await host.NewTenantAsync("Sender shop");
+        var page = await host.NewPageAsync();
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Sender)));
+
+        await Expect(page.GetByTestId("segments-table")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("create-segment")).ToHaveCountAsync(0);
+        await page.GotoAsync("/segments/new");
+
+        await Expect(page.GetByText("Your role in this workspace does not open that page.")).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("save-segment")).ToHaveCountAsync(0);
+    }
+
+    private static ILocator Rule(IPage page, int index) => page.GetByTestId("builder-rule").Nth(index);
+
+    private static ILocator Row(IPage page, string name) =>
+        page.GetByTestId("segment-row").Filter(new LocatorFilterOptions
+        {
+            Has = page.GetByTestId("segment-row-name").GetByText(name, new LocatorGetByTextOptions { Exact = true }),
+        });
+
+    private static async Task ChooseAsync(IPage page, ILocator select, string option)
+    {
+        await select.ClickAsync();
+        await page.Locator(".mud-popover-open").GetByText(option, new LocatorGetByTextOptions { Exact = true }).ClickAsync();
+    }
+
+    /// <summary>
+    /// Twelve contacts: six in Norway (two bought, one of them also vip; one more vip), six in Chile (two bought,
+    /// one vip); three have an @company.com address.
+    /// </summary>
+    private async Task SeedAsync(Guid tenantId)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var scope = host.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+        var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
+        var contacts = Enumerable.Range(0, 12).Select(i => new Contact
+        {
+            TenantId = tenantId,
+            Email = i % 4 == 0 ? $"staff{i}@company.com" : $"c{i}@builder.test",
+            Country = i < 6 ? "Norway" : "Chile",
+            Tags = i is 1 or 2 or 7 ? ["VIP"] : [],
+        }).ToList();
+        db.Contacts.AddRange(contacts);
+        db.ContactEvents.AddRange(Buyers.Select(i => new ContactEvent
+        {
+            TenantId = tenantId,
+            ContactId = contacts[i].Id,
+            Type = "purchase",
+            OccurredAt = DateTimeOffset.UtcNow.AddDays(-3),
+        }));
+        await db.SaveChangesAsync(ct);
+    }
+
+    private async Task<int> ApiPreviewCountAsync(Guid tenantId, string definition)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        IssuedApiKey key;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+            key = await scope.ServiceProvider.GetRequiredService<ApiKeys>().IssueAsync("Builder test", TenantRole.Marketer, ct);
+        }
+
+        using var http = new HttpClient { BaseAddress = host.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key.Secret);
+        using var response = await http.PostAsJsonAsync(
+            new Uri("/api/v1/segments/preview", UriKind.Relative), new { definition = JsonDocument.Parse(definition).RootElement }, ct);
+        response.EnsureSuccessStatusCode();
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(ct);
+        return body.GetProperty("count").GetInt32();
+    }
+
+    private async Task<string> StoredDefinitionAsync(Guid tenantId, string name)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+        var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
+        var definition = await db.Segments.Where(s => s.Name == name).Select(s => s.Definition).SingleAsync(TestContext.Current.CancellationToken);
+        return RuleJson.Serialize(RuleJson.ReadDefinition(definition!.RootElement));
+    }
+
+    private async Task<int> SegmentCountAsync(Guid tenantId)
+    {
+        await using var scope = host.Services.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+        return await scope.ServiceProvider.GetRequiredService<SegmenterDbContext>().Segments.CountAsync(TestContext.Current.CancellationToken);
+    }
+}
