@@ -18,6 +18,7 @@ public static class CoreServices
         services.AddOptions<RuleLimits>().BindConfiguration(RuleLimits.Section);
         services.AddOptions<RefreshOptions>().BindConfiguration(RefreshOptions.Section);
         services.AddScoped<RuleQueries>();
+        services.AddScoped<SegmentMembers>();
         services.AddScoped<MembershipEngine>();
         services.AddScoped<MembershipStats>();
         services.AddScoped<ApiKeys.ApiKeys>();

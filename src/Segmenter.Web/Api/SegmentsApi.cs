@@ -183,49 +183,24 @@ internal static class SegmentsApi
         TypedResults.Ok(await engine.RefreshAsync(id, cancellationToken));
 
     private static async Task<Ok<ApiPage<ContactResponse>>> Members(
-        Guid id, SegmenterDbContext db, int? limit, Guid? after, CancellationToken cancellationToken)
+        Guid id, SegmentMembers members, int? limit, Guid? after, CancellationToken cancellationToken)
     {
-        await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
-        var size = Paging.Limit(limit);
-        var members = MembersOf(db, id);
-        if (after is { } cursor)
-        {
-            members = members.Where(c => c.Id.CompareTo(cursor) > 0);
-        }
-
-        var items = await members.OrderBy(c => c.Id).Take(size + 1).ToListAsync(cancellationToken);
-        return TypedResults.Ok(Paging.Page(items, size, c => c.Id, ContactResponse.From));
+        var page = await members.PageAsync(id, after, Paging.Limit(limit), cancellationToken);
+        return TypedResults.Ok(new ApiPage<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.Next?.ToString()));
     }
 
     /// <summary>Every member as a CSV row (<see cref="ContactsCsv"/>).</summary>
-    private static async Task<PushStreamHttpResult> Export(Guid id, SegmenterDbContext db, CancellationToken cancellationToken)
-    {
-        var segment = await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
-        return ContactsCsv.Stream(segment.Name, async (after, ct) =>
-        {
-            var page = MembersOf(db, id);
-            if (after is { } cursor)
-            {
-                page = page.Where(c => c.Id.CompareTo(cursor) > 0);
-            }
-
-            return await page.OrderBy(c => c.Id).Take(ContactsCsv.PageSize).ToListAsync(ct);
-        }, cancellationToken);
-    }
+    private static async Task<PushStreamHttpResult> Export(Guid id, SegmenterDbContext db, SegmentMembers members, CancellationToken cancellationToken) =>
+        await ContactsCsv.SegmentAsync(id, db, members, cancellationToken);
 
     private static async Task<Ok<HistoryResponse>> History(Guid id, MembershipStats stats, DateTimeOffset? since, CancellationToken cancellationToken) =>
         TypedResults.Ok(new HistoryResponse(await stats.HistoryAsync(id, since ?? DateTimeOffset.UnixEpoch, cancellationToken)));
 
-    private static async Task<Ok<JsonObject>> Explain(Guid id, Guid contactId, SegmenterDbContext db, RuleQueries queries, CancellationToken cancellationToken)
+    private static async Task<Ok<JsonObject>> Explain(Guid id, Guid contactId, SegmentMembers members, CancellationToken cancellationToken)
     {
-        var segment = await db.Segments.AsNoTracking().LiveAsync(id, cancellationToken);
-        var definition = segment.Definition is { } json
-            ? RuleJson.ReadDefinition(json.RootElement)
-            : throw new ConflictException("This segment was made by hand; it has no rules to explain.");
-        var explained = await queries.ExplainAsync(definition, contactId, cancellationToken)
-            ?? throw new NotFoundException($"There is no contact {contactId}.");
-        var tree = ExplainJson(explained);
-        tree["member"] = await db.SegmentMembers.AnyAsync(m => m.SegmentId == id && m.ContactId == contactId, cancellationToken);
+        var explanation = await members.ExplainAsync(id, contactId, cancellationToken);
+        var tree = ExplainJson(explanation.Tree);
+        tree["member"] = explanation.IsMember;
         return TypedResults.Ok(tree);
     }
 
@@ -264,9 +239,6 @@ internal static class SegmentsApi
             ? ids
             : throw Paging.Invalid("contact_ids", $"Give 1 to {CreateSegmentValidator.MaxContactIds:N0} contact ids.");
     }
-
-    private static IQueryable<Core.Contacts.Contact> MembersOf(SegmenterDbContext db, Guid segmentId) =>
-        db.Contacts.AsNoTracking().Where(c => c.Memberships.Any(m => m.SegmentId == segmentId));
 
     private static RuleGroup? Definition(JsonElement? json) =>
         json is { ValueKind: not JsonValueKind.Null } element ? RuleJson.ReadDefinition(element, "definition") : null;

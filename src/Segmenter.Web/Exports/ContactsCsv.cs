@@ -1,7 +1,10 @@
 using System.Globalization;
 using CsvHelper;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Contacts;
+using Segmenter.Core.Data;
+using Segmenter.Core.Segments;
 
 namespace Segmenter.Web.Exports;
 
@@ -55,6 +58,13 @@ internal static class ContactsCsv
             },
             "text/csv",
             $"{FileName(name)}.csv");
+
+    /// <summary>A live segment's members; throws <see cref="Core.NotFoundException"/> for a segment the tenant does not have.</summary>
+    public static async Task<PushStreamHttpResult> SegmentAsync(Guid segmentId, SegmenterDbContext db, SegmentMembers members, CancellationToken cancellationToken)
+    {
+        var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
+        return Stream(segment.Name, async (after, ct) => (await members.PageAsync(segmentId, after, PageSize, ct)).Items, cancellationToken);
+    }
 
     private static string?[] Row(Contact c) =>
     [

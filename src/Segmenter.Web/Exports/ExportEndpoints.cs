@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Segmenter.Core.Campaigns;
+using Segmenter.Core.Data;
+using Segmenter.Core.Segments;
 
 namespace Segmenter.Web.Exports;
 
@@ -11,7 +13,22 @@ internal static class ExportEndpoints
     {
         var exports = app.MapGroup("/exports").ExcludeFromDescription().RequireAuthorization(new AuthorizeAttribute { Roles = UiRoles.Everyone });
         exports.MapGet("/campaigns/{id:guid}/recipients.csv", CampaignRecipientsAsync);
+        exports.MapGet("/segments/{id:guid}/members.csv", SegmentMembersAsync);
         return app;
+    }
+
+    /// <summary>A segment's members now; 404 for another tenant's or a deleted segment.</summary>
+    private static async Task<Results<PushStreamHttpResult, NotFound>> SegmentMembersAsync(
+        Guid id, SegmenterDbContext db, SegmentMembers members, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ContactsCsv.SegmentAsync(id, db, members, cancellationToken);
+        }
+        catch (Core.NotFoundException)
+        {
+            return TypedResults.NotFound();
+        }
     }
 
     /// <summary>A draft's recipients as its audience is now, a locked campaign's as they were frozen; 404 for another tenant's campaign.</summary>
