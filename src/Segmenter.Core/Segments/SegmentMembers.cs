@@ -37,7 +37,7 @@ public sealed class SegmentMembers(SegmenterDbContext db, RuleQueries rules)
         return items.Count > limit ? new ContactPage(items[..limit], items[limit - 1].Id) : new ContactPage(items, null);
     }
 
-    /// <summary>The members table: newest entries first, searched by email or name; without a search the total is the kept member count.</summary>
+    /// <summary>Page <paramref name="page"/> (from 0) of the members table: newest entries first, searched by email or name; without a search the total is the kept member count.</summary>
     public async Task<MemberTablePage> TableAsync(Guid segmentId, string? search, int page, int pageSize, CancellationToken cancellationToken)
     {
         var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);

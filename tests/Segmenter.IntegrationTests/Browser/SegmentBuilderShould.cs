@@ -160,6 +160,33 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
     }
 
     [Fact]
+    public async Task Make_a_static_list_of_contacts_picked_by_hand()
+    {
+        var tenant = await host.NewTenantAsync("List shop");
+        await SeedAsync(tenant.Id);
+        var page = await host.NewPageAsync();
+        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Marketer)));
+        await page.GotoAsync("/segments/new");
+        await page.WaitForInteractiveAsync();
+
+        await page.GetByTestId("segment-name").FillAsync("Picked by hand");
+        await page.GetByTestId("segment-dynamic-switch").ClickAsync();
+        await page.GetByTestId("static-source").GetByText("Contacts I pick").ClickAsync();
+        string[] picks = ["c1@builder.test", "c5@builder.test"];
+        for (var i = 0; i < picks.Length; i++)
+        {
+            await page.GetByTestId("contact-picker").FillAsync(picks[i]);
+            await page.Locator(".mud-popover-open").GetByText(picks[i], new LocatorGetByTextOptions { Exact = true }).ClickAsync();
+            await Expect(page.GetByTestId("picked-contact")).ToHaveCountAsync(i + 1);
+        }
+
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("2");
+        await page.GetByTestId("save-segment").ClickAsync();
+
+        await Expect(Row(page, "Picked by hand").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
+    }
+
+    [Fact]
     public async Task Keep_senders_out_of_the_builder()
     {
         var tenant = await host.NewTenantAsync("Sender shop");

@@ -2,7 +2,7 @@ using Segmenter.Core.Rules;
 
 namespace Segmenter.Web.Components.Builder;
 
-/// <summary>How the builder words the rule language's operators.</summary>
+/// <summary>How the builder words the rule language's operators and event aggregates.</summary>
 public static class BuilderLabels
 {
     public static string Operator(string? op) => op switch
@@ -34,5 +34,17 @@ public static class BuilderLabels
         RuleOperators.ContainsAll => "contains all of",
         null => "",
         _ => op.Replace('_', ' '),
+    };
+
+    public static string Aggregate(string aggregate) => aggregate switch
+    {
+        EventCondition.Count => "Number of times",
+        EventCondition.Sum => "Total",
+        EventCondition.Avg => "Average",
+        EventCondition.Min => "Smallest",
+        EventCondition.Max => "Largest",
+        EventCondition.FirstAt => "First time",
+        EventCondition.LastAt => "Last time",
+        _ => aggregate,
     };
 }
