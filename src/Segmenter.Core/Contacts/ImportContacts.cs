@@ -17,6 +17,12 @@ using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Core.Contacts;
 
+/// <summary>A CSV column as an import would read it: its header, the field it maps to by itself (null: ignored), its first values.</summary>
+public sealed record ImportColumn(string Header, string? Field, IReadOnlyList<string> Samples);
+
+/// <summary>What a file would import before it is started: its columns, its number of lines after the header, the fields an import can write.</summary>
+public sealed record ImportPlan(IReadOnlyList<ImportColumn> Columns, int Rows, IReadOnlyList<RuleField> WritableFields);
+
 /// <summary>
 /// CSV imports of contacts. <see cref="StartAsync"/> checks the header (an email column is required; other
 /// columns map to built-in or custom fields by key, label or an explicit mapping, the rest are ignored and
@@ -31,6 +37,38 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
 
     private const int BatchSize = 5000;
 
+    /// <summary>The columns of a file with the fields they map to by themselves, for the marketer to check before starting.</summary>
+    /// <exception cref="ValidationException">The file is not readable CSV.</exception>
+    public async Task<ImportPlan> PlanAsync(byte[] content, CancellationToken cancellationToken)
+    {
+        const int samples = 3;
+        var catalog = (await rules.EnvironmentAsync(cancellationToken)).Catalog;
+        var headers = await HeadersAsync(content, cancellationToken);
+        var values = headers.Select(_ => new List<string>()).ToList();
+        var rows = 0;
+        await using var csv = CsvReader.Create(new MemoryStream(content), new CsvReaderOptions { TrimWhitespace = true }, leaveOpen: false);
+        await csv.ReadHeaderAsync(cancellationToken);
+        while (await csv.ReadAsync(cancellationToken))
+        {
+            for (var i = 0; rows < samples && i < headers.Count && i < csv.FieldCount; i++)
+            {
+                values[i].Add(csv.GetStringOrNull(i) ?? "");
+            }
+
+            rows++;
+        }
+
+        return new ImportPlan(
+            [.. headers.Select((header, i) => new ImportColumn(header, Match(header, catalog) is { } key && IsWritable(key, catalog) ? key : null, values[i]))],
+            rows,
+            [.. catalog.Fields.Where(f => IsWritable(f.Key, catalog))]);
+    }
+
+    /// <param name="fileName">The uploaded file's name, kept for the report.</param>
+    /// <param name="content">The whole file.</param>
+    /// <param name="segmentId">A static segment every accepted contact is added to.</param>
+    /// <param name="mapping">CSV header → field key for the columns not to match by their header; an empty key ignores the column.</param>
+    /// <param name="cancellationToken">Cancels the checks and the save.</param>
     public async Task<ContactImport> StartAsync(
         string fileName, byte[] content, Guid? segmentId, IReadOnlyDictionary<string, string>? mapping, CancellationToken cancellationToken)
     {
@@ -46,8 +84,9 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
         var columns = new JsonArray();
         foreach (var header in headers)
         {
-            var key = mapping?.GetValueOrDefault(header) ?? Match(header, catalog);
-            if (mapping?.ContainsKey(header) == true && !IsWritable(key, catalog))
+            var mapped = mapping?.ContainsKey(header) == true;
+            var key = mapped ? mapping![header] : Match(header, catalog);
+            if (mapped && key is not "" && !IsWritable(key, catalog))
             {
                 failures.Add(new ValidationFailure($"mapping.{header}", $"'{key}' is not a contact field that an import can write."));
             }

@@ -74,7 +74,8 @@ internal static class ApiSetup
         });
     }
 
-    private static long MaxBodyBytes(IConfiguration configuration) => configuration.GetValue<long>("Segmenter:Api:MaxBodyBytes", 32 * 1024 * 1024);
+    /// <summary>The largest request body (and CSV upload in the UI), from <c>Segmenter:Api:MaxBodyBytes</c>; 32 MB by default.</summary>
+    public static long MaxBodyBytes(IConfiguration configuration) => configuration.GetValue<long>("Segmenter:Api:MaxBodyBytes", 32 * 1024 * 1024);
 
     public static bool IsApi(this HttpContext http) => http.Request.Path.StartsWithSegments("/api");
 }

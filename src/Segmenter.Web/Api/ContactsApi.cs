@@ -63,7 +63,7 @@ internal static class ContactsApi
 
     /// <summary>
     /// <c>multipart/form-data</c> with <c>file</c> (the CSV), optional <c>segment_id</c> (a static segment to add
-    /// the contacts to) and <c>mapping</c> (JSON: CSV header → field key). 202 with the import to follow at
+    /// the contacts to) and <c>mapping</c> (JSON: CSV header → field key; an empty key ignores the column). 202 with the import to follow at
     /// <c>/api/v1/imports/{id}</c>.
     /// </summary>
     private static async Task<Accepted<ImportResponse>> Import(HttpRequest request, ImportContacts imports, CancellationToken cancellationToken)
