@@ -89,6 +89,7 @@ public sealed class ContactImportShould(BrowserHost host) : IClassFixture<Browse
 
         await Expect(page.GetByTestId("validation-message")).ToHaveTextAsync("file: The file needs a header row with an email column.");
         await Expect(page.GetByTestId("import-report")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("contact-import-no-email-column");
     }
 
     /// <summary>A choice field plan_type (Free, Pro) labelled "Plan", and an empty static list "Imported".</summary>

@@ -124,6 +124,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("3");
         await page.GetByTestId("save-segment").ClickAsync();
         await Expect(Row(page, "Company employees").GetByTestId("segment-row-count")).ToHaveTextAsync("3");
+        await page.ScreenshotAsync("segment-builder-template");
     }
 
     [Fact]
@@ -157,6 +158,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
 
         await Expect(Row(page, "Where they live").GetByTestId("segment-row-count")).ToHaveTextAsync("6");
         Assert.Contains("\"Chile\"", await StoredDefinitionAsync(tenant.Id, "Where they live"), StringComparison.Ordinal);
+        await page.ScreenshotAsync("segment-builder-edit");
     }
 
     [Fact]
@@ -184,6 +186,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await page.GetByTestId("save-segment").ClickAsync();
 
         await Expect(Row(page, "Picked by hand").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
+        await page.ScreenshotAsync("segment-builder-picked-list");
     }
 
     [Fact]
@@ -199,6 +202,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
 
         await Expect(page.GetByText("Your role in this workspace does not open that page.")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("save-segment")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("segment-builder-sender-denied");
     }
 
     private static ILocator Rule(IPage page, int index) => page.GetByTestId("builder-rule").Nth(index);

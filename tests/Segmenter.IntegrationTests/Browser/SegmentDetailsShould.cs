@@ -81,6 +81,7 @@ public sealed class SegmentDetailsShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("detail-member-count")).ToHaveTextAsync("4");
         await Expect(page.GetByTestId("refresh-now")).ToHaveCountAsync(0);
         Assert.DoesNotContain(norway.ToString(), page.Url, StringComparison.Ordinal);
+        await page.ScreenshotAsync("segment-detail-frozen");
     }
 
     [Fact]
@@ -104,6 +105,7 @@ public sealed class SegmentDetailsShould(BrowserHost host) : IClassFixture<Brows
         Assert.Equal("Norway.csv", download.SuggestedFilename);
         Assert.Equal(4, lines.Length);
         Assert.Equal(["n0@detail.test", "n1@detail.test", "n2@detail.test"], lines.Skip(1).Select(l => l.Split(',')[1]).Order());
+        await page.ScreenshotAsync("segment-detail-sender");
     }
 
     [Fact]
@@ -119,6 +121,7 @@ public sealed class SegmentDetailsShould(BrowserHost host) : IClassFixture<Brows
 
         await Expect(page.GetByText("Segment not found")).ToBeVisibleAsync();
         await Expect(page.GetByTestId("member-row")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("segment-detail-not-found");
     }
 
     /// <summary>Four contacts, three in Norway (two bought) and one buyer in Chile; dynamic segments Norway (3) and Buyers (3).</summary>

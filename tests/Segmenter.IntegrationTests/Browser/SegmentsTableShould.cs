@@ -67,6 +67,7 @@ public sealed class SegmentsTableShould(BrowserHost host) : IClassFixture<Browse
         await Expect(page.GetByTestId("segment-row")).ToHaveCountAsync(4);
         await Expect(page.GetByTestId("row-delete")).ToHaveCountAsync(0);
         await Expect(page.GetByTestId("row-duplicate")).ToHaveCountAsync(0);
+        await page.ScreenshotAsync("segments-table-sender");
     }
 
     private static ILocator Row(IPage page, string name) =>

@@ -102,6 +102,7 @@ public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost
             .IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).Where(t => t.Name == "Zone shop").Select(t => t.TimeZone)
             .SingleAsync(TestContext.Current.CancellationToken);
         Assert.Equal("Europe/Oslo", zone);
+        await page.ScreenshotAsync("settings-time-zone");
     }
 
     private async Task<IPage> SignedInAdminAsync(string tenantName)

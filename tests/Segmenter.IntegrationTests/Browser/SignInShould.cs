@@ -66,6 +66,7 @@ public sealed partial class SignInShould(BrowserHost host) : IClassFixture<Brows
 
         Assert.Equal(200, dashboard!.Status);
         await Expect(operatorPage.Locator("body")).ToContainTextAsync("Recurring Jobs");
+        await operatorPage.ScreenshotAsync("jobs-dashboard-operator");
     }
 
     [Fact]
@@ -110,6 +111,7 @@ public sealed partial class SignInShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page).ToHaveURLAsync(LoginUrl());
         await page.GotoAsync("/campaigns");
         await Expect(page).ToHaveURLAsync(LoginUrl());
+        await page.ScreenshotAsync("signed-out");
     }
 
     [Fact]
@@ -151,6 +153,7 @@ public sealed partial class SignInShould(BrowserHost host) : IClassFixture<Brows
 
         await page.GotoAsync("/segments");
         await Expect(page.GetByText("No access")).ToBeVisibleAsync();
+        await page.ScreenshotAsync("removed-user-signed-out");
     }
 
     private static async Task SubmitAsync(IPage page, string email, string password)
