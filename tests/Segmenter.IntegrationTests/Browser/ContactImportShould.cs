@@ -44,12 +44,9 @@ public sealed class ContactImportShould(BrowserHost host) : IClassFixture<Browse
         await Expect(rows.Nth(0).GetByTestId("import-map-field")).ToHaveValueAsync("Email");
         await Expect(rows.Nth(2).GetByTestId("import-map-field")).ToHaveValueAsync("Plan");
         await Expect(rows.Nth(3).GetByTestId("import-map-field")).ToHaveValueAsync("(ignore this column)");
-        await rows.Nth(3).GetByTestId("import-map-field").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("City", new LocatorGetByTextOptions { Exact = true }).ClickAsync();
-        await rows.Nth(1).GetByTestId("import-map-field").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("(ignore this column)", new LocatorGetByTextOptions { Exact = true }).ClickAsync();
-        await page.GetByTestId("import-target").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("Imported", new LocatorGetByTextOptions { Exact = true }).ClickAsync();
+        await page.ChooseAsync(rows.Nth(3).GetByTestId("import-map-field"), "City");
+        await page.ChooseAsync(rows.Nth(1).GetByTestId("import-map-field"), "(ignore this column)");
+        await page.ChooseAsync(page.GetByTestId("import-target"), "Imported");
         await page.GetByTestId("import-start").ClickAsync();
 
         await Expect(page.GetByTestId("import-status")).ToHaveTextAsync("succeeded", new LocatorAssertionsToHaveTextOptions { Timeout = 30_000 });

@@ -18,6 +18,17 @@ public static class PageActions
     public static Task WaitForInteractiveAsync(this IPage page) =>
         page.Locator("[data-interactive='true']").WaitForAsync();
 
+    /// <summary>Opens a select (or anything that opens a MudBlazor popover list) and picks the option with exactly this text.</summary>
+    public static async Task ChooseAsync(this IPage page, ILocator select, string option)
+    {
+        await select.ClickAsync();
+        await page.PickAsync(option);
+    }
+
+    /// <summary>Clicks the option with exactly this text in the open popover.</summary>
+    public static Task PickAsync(this IPage page, string option) =>
+        page.Locator(".mud-popover-open").GetByText(option, new LocatorGetByTextOptions { Exact = true }).ClickAsync();
+
     /// <summary>Saves a full-page screenshot as <c>TestResults/screenshots/{name}.png</c> under the repository root.</summary>
     public static async Task ScreenshotAsync(this IPage page, string name)
     {

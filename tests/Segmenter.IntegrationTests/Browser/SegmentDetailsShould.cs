@@ -49,8 +49,7 @@ public sealed class SegmentDetailsShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("change-row").First).ToContainTextAsync("entered");
 
         await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Overlap" }).ClickAsync();
-        await page.GetByTestId("overlap-segment").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("Buyers (3)").ClickAsync();
+        await page.ChooseAsync(page.GetByTestId("overlap-segment"), "Buyers (3)");
         await Expect(page.GetByTestId("overlap-only-this")).ToHaveTextAsync("1");
         await Expect(page.GetByTestId("overlap-both")).ToHaveTextAsync("2");
         await Expect(page.GetByTestId("overlap-only-other")).ToHaveTextAsync("1");

@@ -25,7 +25,7 @@ public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost
         await Expect(page.GetByTestId("field-row")).ToHaveCountAsync(0);
 
         await page.GetByTestId("field-key").FillAsync("lifetime_value");
-        await ChooseAsync(page, "field-type", "number");
+        await page.ChooseAsync(page.GetByTestId("field-type"), "number");
         await page.GetByTestId("field-add").ClickAsync();
 
         var row = page.GetByTestId("field-row");
@@ -75,7 +75,7 @@ public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost
         // The only admin cannot make themselves a marketer.
         var me = page.GetByTestId("user-row").Filter(new LocatorFilterOptions { HasNot = page.GetByTestId("user-remove") });
         await me.GetByTestId("user-role").ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText("marketer", new LocatorGetByTextOptions { Exact = true }).ClickAsync();
+        await page.PickAsync("marketer");
         await Expect(page.GetByText("A workspace keeps at least one admin")).ToBeVisibleAsync();
         await Expect(me.GetByTestId("user-role")).ToHaveTextAsync("admin");
         await page.ScreenshotAsync("settings-users");
@@ -93,7 +93,7 @@ public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost
         await page.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Workspace" }).ClickAsync();
 
         await page.GetByTestId("workspace-time-zone").FillAsync("Europe/Os");
-        await page.Locator(".mud-popover-open").GetByText("Europe/Oslo", new LocatorGetByTextOptions { Exact = true }).ClickAsync();
+        await page.PickAsync("Europe/Oslo");
         await page.GetByTestId("workspace-save").ClickAsync();
         await Expect(page.GetByText("The workspace's time zone is Europe/Oslo.")).ToBeVisibleAsync();
 
@@ -115,11 +115,6 @@ public sealed class SettingsShould(BrowserHost host) : IClassFixture<BrowserHost
         return page;
     }
 
-    private static async Task ChooseAsync(IPage page, string testId, string option)
-    {
-        await page.GetByTestId(testId).ClickAsync();
-        await page.Locator(".mud-popover-open").GetByText(option, new LocatorGetByTextOptions { Exact = true }).ClickAsync();
-    }
 
     private async Task<HttpStatusCode> FieldsStatusAsync(string key)
     {
