@@ -9,6 +9,7 @@ using Segmenter.Core.ApiKeys;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
 using Segmenter.Core.Rules;
+using Segmenter.Core.Segments;
 using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
 using static Microsoft.Playwright.Assertions;
@@ -167,6 +168,33 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
 
         await Expect(Row(page, "Picked by hand").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
         await page.ScreenshotAsync("segment-builder-picked-list");
+    }
+
+    [Fact]
+    public async Task Rename_a_list_made_by_hand_without_touching_its_members()
+    {
+        var (tenant, page) = await OpenBuilderAsync("Rename shop");
+        Guid list;
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenant.Id);
+            var ids = await scope.ServiceProvider.GetRequiredService<SegmenterDbContext>().Contacts.OrderBy(c => c.Email).Select(c => c.Id).Take(2)
+                .ToListAsync(TestContext.Current.CancellationToken);
+            list = (await scope.ServiceProvider.GetRequiredService<CreateSegment>()
+                .HandleAsync(new CreateSegmentRequest("Old name", null, SegmentType.Static, ContactIds: ids), null, TestContext.Current.CancellationToken)).Id;
+        }
+
+        await page.GotoAsync($"/segments/{list}/edit");
+        await page.WaitForInteractiveAsync();
+
+        await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("2");
+        await Expect(page.GetByTestId("rule-builder")).ToHaveCountAsync(0);
+        await Expect(page.GetByTestId("contact-picker")).ToHaveCountAsync(0);
+        await page.GetByTestId("segment-name").FillAsync("New name");
+        await page.GetByTestId("save-segment").ClickAsync();
+
+        await Expect(Row(page, "New name").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
+        await page.ScreenshotAsync("segment-builder-list-renamed");
     }
 
     [Fact]
