@@ -19,22 +19,19 @@ public sealed class ContactDirectory(SegmenterDbContext db, MembershipStats stat
     /// <summary>Contacts whose email or name contains <paramref name="search"/> (any case), newest first.</summary>
     public async Task<ContactTablePage> SearchAsync(string? search, int page, int pageSize, CancellationToken cancellationToken)
     {
-        var contacts = db.Contacts.AsNoTracking();
-        if (!string.IsNullOrWhiteSpace(search))
-        {
-            var pattern = LikePatterns.Containing(search.Trim());
-            contacts = contacts.Where(c =>
-                EF.Functions.ILike(c.Email, pattern, LikePatterns.EscapeCharacter)
-                || EF.Functions.ILike(c.FirstName!, pattern, LikePatterns.EscapeCharacter)
-                || EF.Functions.ILike(c.LastName!, pattern, LikePatterns.EscapeCharacter));
-        }
-
+        var contacts = db.Contacts.AsNoTracking().Matching(search);
         var size = Math.Clamp(pageSize, 1, MaxPageSize);
         var total = await contacts.CountAsync(cancellationToken);
-        var rows = await contacts.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id)
-            .PageAt(page, size).ToListAsync(cancellationToken);
+        var rows = await Newest(contacts).PageAt(page, size).ToListAsync(cancellationToken);
         return new ContactTablePage(rows, total);
     }
+
+    /// <summary>The first <paramref name="limit"/> of <see cref="SearchAsync"/>'s contacts without counting the rest, for pickers.</summary>
+    public async Task<IReadOnlyList<Contact>> FindAsync(string? search, int limit, CancellationToken cancellationToken) =>
+        await Newest(db.Contacts.AsNoTracking().Matching(search)).Take(Math.Clamp(limit, 1, MaxPageSize)).ToListAsync(cancellationToken);
+
+    private static IOrderedQueryable<Contact> Newest(IQueryable<Contact> contacts) =>
+        contacts.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id);
 
     /// <exception cref="NotFoundException">No such contact in the current tenant.</exception>
     public async Task<ContactDetail> DetailAsync(Guid contactId, CancellationToken cancellationToken)

@@ -20,7 +20,7 @@ namespace Segmenter.Core.Contacts;
 /// <summary>A CSV column as an import would read it: its header, the field it maps to by itself (null: ignored), its first values.</summary>
 public sealed record ImportColumn(string Header, string? Field, IReadOnlyList<string> Samples);
 
-/// <summary>What a file would import before it is started: its columns, its number of lines after the header, the fields an import can write.</summary>
+/// <summary>What a file would import before it is started: its columns, its number of records after the header, the fields an import can write.</summary>
 public sealed record ImportPlan(IReadOnlyList<ImportColumn> Columns, int Rows, IReadOnlyList<RuleField> WritableFields);
 
 /// <summary>
@@ -46,16 +46,23 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
         var headers = await HeadersAsync(content, cancellationToken);
         var values = headers.Select(_ => new List<string>()).ToList();
         var rows = 0;
-        await using var csv = CsvReader.Create(new MemoryStream(content), new CsvReaderOptions { TrimWhitespace = true }, leaveOpen: false);
-        await csv.ReadHeaderAsync(cancellationToken);
-        while (await csv.ReadAsync(cancellationToken))
+        try
         {
-            for (var i = 0; rows < samples && i < headers.Count && i < csv.FieldCount; i++)
+            await using var csv = CsvReader.Create(new MemoryStream(content), new CsvReaderOptions { TrimWhitespace = true }, leaveOpen: false);
+            await csv.ReadHeaderAsync(cancellationToken);
+            while (await csv.ReadAsync(cancellationToken))
             {
-                values[i].Add(csv.GetStringOrNull(i) ?? "");
-            }
+                for (var i = 0; rows < samples && i < headers.Count && i < csv.FieldCount; i++)
+                {
+                    values[i].Add(csv.GetStringOrNull(i) ?? "");
+                }
 
-            rows++;
+                rows++;
+            }
+        }
+        catch (Exception unreadable) when (IsUnreadable(unreadable))
+        {
+            throw Unreadable(unreadable);
         }
 
         return new ImportPlan(
@@ -271,19 +278,40 @@ public sealed class ImportContacts(SegmenterDbContext db, ITenantContext tenant,
     /// <summary><c>row.attributes.lifetime_value</c> → <c>lifetime_value</c>: the field a reason is about.</summary>
     private static string Column(string path) => path.Replace("row.attributes.", "", StringComparison.Ordinal).Replace("row.", "", StringComparison.Ordinal);
 
+    /// <summary>The header row; every column must have a name of its own, since a mapping names columns by header.</summary>
     private static async Task<IReadOnlyList<string>> HeadersAsync(byte[] content, CancellationToken cancellationToken)
     {
+        List<string> headers;
         try
         {
             await using var csv = CsvReader.Create(new MemoryStream(content), new CsvReaderOptions { TrimWhitespace = true }, leaveOpen: false);
             await csv.ReadHeaderAsync(cancellationToken);
-            return csv.Headers.ToList();
+            headers = [.. csv.Headers];
         }
-        catch (Exception unreadable) when (unreadable is CsvFormatException or CsvValidationException or InvalidOperationException or DecoderFallbackException)
+        catch (Exception unreadable) when (IsUnreadable(unreadable))
         {
-            throw new ValidationException([new ValidationFailure("file", $"The file is not readable CSV: {unreadable.Message}")]);
+            throw Unreadable(unreadable);
         }
+
+        var unnamed = headers.FindIndex(string.IsNullOrWhiteSpace);
+        if (unnamed >= 0)
+        {
+            throw new ValidationException([new ValidationFailure("file", $"Column {unnamed + 1} of the header row has no name; name it or delete the column.")]);
+        }
+
+        if (headers.GroupBy(h => h, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } repeated)
+        {
+            throw new ValidationException([new ValidationFailure("file", $"The header row names '{repeated.Key}' more than once; each column needs a name of its own.")]);
+        }
+
+        return headers;
     }
+
+    private static bool IsUnreadable(Exception error) =>
+        error is CsvFormatException or CsvValidationException or InvalidOperationException or DecoderFallbackException;
+
+    private static ValidationException Unreadable(Exception error) =>
+        new([new ValidationFailure("file", $"The file is not readable CSV: {error.Message}")]);
 
     /// <summary>A header names a field by its key (<c>First name</c> → <c>first_name</c>) or by a custom field's label.</summary>
     private static string? Match(string header, FieldCatalog catalog)

@@ -13,9 +13,6 @@ namespace Segmenter.Core.Rules;
 /// <summary>One page of matching contacts in id order; <c>Next</c> is the cursor for the following page, null at the end.</summary>
 public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
 
-/// <summary>How many contacts one condition matches on its own (the builder shows it beside the rule).</summary>
-public sealed record NodeCount(string Path, int Count);
-
 /// <summary>A validated definition as one predicate, with the environment (fields, time zone, now) it was translated in.</summary>
 public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, RuleEnvironment Environment);
 
@@ -78,14 +75,21 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         return items.Count > limit ? new ContactPage(items[..limit], items[limit - 1].Id) : new ContactPage(items, null);
     }
 
-    /// <summary>Each condition's count on its own, in the order of the tree, keyed by its JSON path.</summary>
-    public async Task<IReadOnlyList<NodeCount>> NodeCountsAsync(RuleGroup definition, CancellationToken cancellationToken)
+    /// <summary>
+    /// How many contacts each condition matches on its own (the builder shows it beside the rule), in the order
+    /// given: null for a condition that is not valid alone. One read of the tenant's fields and segments for all.
+    /// </summary>
+    public async Task<IReadOnlyList<int?>> CountEachAsync(IReadOnlyList<RuleNode> conditions, CancellationToken cancellationToken)
     {
-        var environment = await ValidEnvironmentAsync(definition, cancellationToken);
-        var counts = new List<NodeCount>();
-        foreach (var (path, node) in Nodes(definition, "").Where(n => n.Node is not RuleGroup))
+        var environment = await EnvironmentAsync(cancellationToken);
+        var validator = Validator(null, environment, await SegmentGraph.LoadAsync(db, cancellationToken));
+        var counts = new List<int?>();
+        foreach (var condition in conditions)
         {
-            counts.Add(new NodeCount(path, await db.Contacts.CountAsync(RuleTranslator.TranslateNode(node, environment), cancellationToken)));
+            var alone = new RuleGroup(RuleGroup.And, [condition]);
+            counts.Add((await validator.ValidateAsync(alone, cancellationToken)).IsValid
+                ? await db.Contacts.CountAsync(RuleTranslator.Translate(alone, environment), cancellationToken)
+                : null);
         }
 
         return counts;

@@ -23,40 +23,47 @@ public sealed class SegmentMembers(SegmenterDbContext db, RuleQueries rules)
     public const int MaxPageSize = 100;
 
     /// <summary>Members in id order after <paramref name="after"/>, for keyset paging and streaming exports.</summary>
+    /// <remarks>Walks the segment's key range of <c>segment_members</c>, then reads those contacts by id.</remarks>
     /// <exception cref="NotFoundException">No such live segment in the tenant.</exception>
     public async Task<ContactPage> PageAsync(Guid segmentId, Guid? after, int limit, CancellationToken cancellationToken)
     {
         await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
-        var members = Of(segmentId);
+        var members = db.SegmentMembers.AsNoTracking().Where(m => m.SegmentId == segmentId);
         if (after is { } cursor)
         {
-            members = members.Where(c => c.Id.CompareTo(cursor) > 0);
+            members = members.Where(m => m.ContactId.CompareTo(cursor) > 0);
         }
 
-        var items = await members.OrderBy(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
-        return items.Count > limit ? new ContactPage(items[..limit], items[limit - 1].Id) : new ContactPage(items, null);
+        var ids = await members.OrderBy(m => m.ContactId).Select(m => m.ContactId).Take(Math.Max(limit, 1) + 1).ToListAsync(cancellationToken);
+        var more = ids.Count > limit;
+        var pageIds = more ? ids[..limit] : ids;
+        var items = await db.Contacts.AsNoTracking().Where(c => pageIds.Contains(c.Id)).OrderBy(c => c.Id).ToListAsync(cancellationToken);
+        return new ContactPage(items, more ? pageIds[^1] : null);
     }
 
-    /// <summary>Page <paramref name="page"/> (from 0) of the members table: newest entries first, searched by email or name; without a search the total is the kept member count.</summary>
+    /// <summary>
+    /// Page <paramref name="page"/> (from 0) of the members table: newest entries first, searched by email or name.
+    /// Without a search the page is cut from <c>segment_members</c> alone and the total is the kept member count.
+    /// </summary>
     public async Task<MemberTablePage> TableAsync(Guid segmentId, string? search, int page, int pageSize, CancellationToken cancellationToken)
     {
         var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
-        var rows = db.SegmentMembers.AsNoTracking().Where(m => m.SegmentId == segmentId)
-            .Join(db.Contacts.AsNoTracking(), m => m.ContactId, c => c.Id, (m, c) => new { m.EnteredAt, Contact = c });
-        var total = segment.MemberCount;
-        if (!string.IsNullOrWhiteSpace(search))
+        var size = Math.Clamp(pageSize, 1, MaxPageSize);
+        var members = db.SegmentMembers.AsNoTracking().Where(m => m.SegmentId == segmentId);
+        if (string.IsNullOrWhiteSpace(search))
         {
-            var pattern = LikePatterns.Containing(search.Trim());
-            rows = rows.Where(r =>
-                EF.Functions.ILike(r.Contact.Email, pattern, LikePatterns.EscapeCharacter)
-                || EF.Functions.ILike(r.Contact.FirstName!, pattern, LikePatterns.EscapeCharacter)
-                || EF.Functions.ILike(r.Contact.LastName!, pattern, LikePatterns.EscapeCharacter));
-            total = await rows.CountAsync(cancellationToken);
+            var entries = await members.OrderByDescending(m => m.EnteredAt).ThenBy(m => m.ContactId).PageAt(page, size)
+                .Select(m => new { m.ContactId, m.EnteredAt }).ToListAsync(cancellationToken);
+            var ids = entries.Select(e => e.ContactId).ToList();
+            var contacts = await db.Contacts.AsNoTracking().Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+            return new MemberTablePage(
+                [.. entries.Where(e => contacts.ContainsKey(e.ContactId)).Select(e => new MemberRow(contacts[e.ContactId], e.EnteredAt))],
+                segment.MemberCount);
         }
 
-        var items = await rows.OrderByDescending(r => r.EnteredAt).ThenBy(r => r.Contact.Id)
-            .PageAt(page, Math.Clamp(pageSize, 1, MaxPageSize))
-            .ToListAsync(cancellationToken);
+        var rows = members.Join(db.Contacts.AsNoTracking().Matching(search), m => m.ContactId, c => c.Id, (m, c) => new { m.EnteredAt, Contact = c });
+        var total = await rows.CountAsync(cancellationToken);
+        var items = await rows.OrderByDescending(r => r.EnteredAt).ThenBy(r => r.Contact.Id).PageAt(page, size).ToListAsync(cancellationToken);
         return new MemberTablePage([.. items.Select(r => new MemberRow(r.Contact, r.EnteredAt))], total);
     }
 
@@ -86,7 +93,4 @@ public sealed class SegmentMembers(SegmenterDbContext db, RuleQueries rules)
         var isMember = await db.SegmentMembers.AnyAsync(m => m.SegmentId == segmentId && m.ContactId == contactId, cancellationToken);
         return new MemberExplanation(tree, isMember);
     }
-
-    private IQueryable<Contact> Of(Guid segmentId) =>
-        db.Contacts.AsNoTracking().Where(c => c.Memberships.Any(m => m.SegmentId == segmentId));
 }

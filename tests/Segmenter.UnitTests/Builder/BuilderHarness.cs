@@ -21,7 +21,7 @@ internal sealed class BuilderHarness : IAsyncDisposable
     private readonly BunitContext _context = new();
     private readonly IRenderedComponent<MudPopoverProvider> _popovers;
 
-    public BuilderHarness(BuilderGroup? root = null, int maxDepth = 5, Action<BuilderState>? configure = null)
+    public BuilderHarness(BuilderGroup? root = null, int maxDepth = 5, Action<BuilderState, BuilderGroup>? configure = null)
     {
         _context.JSInterop.Mode = JSRuntimeMode.Loose;
         _context.Services.AddMudServices();
@@ -32,7 +32,7 @@ internal sealed class BuilderHarness : IAsyncDisposable
             Changes++;
             return Task.CompletedTask;
         });
-        configure?.Invoke(State);
+        configure?.Invoke(State, Root);
         _popovers = _context.Render<MudPopoverProvider>();
         Rendered = _context.Render<GroupEditor>(parameters => parameters.Add(p => p.Group, Root).Add(p => p.State, State));
     }

@@ -115,10 +115,10 @@ public sealed class GroupEditorShould
               {"field":"country","operator":"equals","value":"USA"},
               {"logic":"or","rules":[{"field":"lifetime_value","operator":"greater_than","value":"lots"}]}]}
             """), BuilderHarness.Tenant);
-        await using var builder = new BuilderHarness(root, configure: state =>
+        await using var builder = new BuilderHarness(root, configure: (state, tree) =>
         {
             state.ShowAllErrors = true;
-            state.Errors = [("rules[1].rules[0].value", "Lifetime value needs a number."), ("rules", "A segment has at most 20 conditions.")];
+            state.SetErrors(tree, [("rules[1].rules[0].value", "Lifetime value needs a number."), ("rules", "A segment has at most 20 conditions.")]);
         });
 
         var messages = builder.All("validation-message");
@@ -133,9 +133,31 @@ public sealed class GroupEditorShould
     }
 
     [Fact]
+    public async Task Keep_messages_and_counts_with_their_rule_when_a_rule_above_is_removed()
+    {
+        var root = BuilderGroup.From(RuleJson.ParseDefinition("""
+            {"logic":"and","rules":[
+              {"field":"country","operator":"equals","value":"USA"},
+              {"field":"lifetime_value","operator":"greater_than","value":"lots"}]}
+            """), BuilderHarness.Tenant);
+        await using var builder = new BuilderHarness(root, configure: (state, tree) =>
+        {
+            state.ShowAllErrors = true;
+            state.SetErrors(tree, [("rules[1].value", "Lifetime value needs a number.")]);
+            state.SetCounts(new Dictionary<int, int> { [tree.Rules[0].Key] = 42 });
+        });
+
+        builder.All("remove-rule")[0].Click();
+
+        var remaining = Assert.Single(builder.All("builder-rule"));
+        Assert.Equal("Lifetime value needs a number.", Assert.Single(builder.All("validation-message", remaining)).TextContent);
+        Assert.Empty(builder.All("rule-count"));
+    }
+
+    [Fact]
     public async Task Hold_back_a_new_rules_messages_until_it_is_edited_or_a_save_was_tried()
     {
-        await using var builder = new BuilderHarness(configure: state => state.Errors = [("rules[0].value", "Enter a value.")]);
+        await using var builder = new BuilderHarness(configure: (state, tree) => state.SetErrors(tree, [("rules[0].value", "Enter a value.")]));
         builder.Pick(builder.Rule(0), "rule-field", "Country");
 
         Assert.Empty(builder.All("validation-message"));

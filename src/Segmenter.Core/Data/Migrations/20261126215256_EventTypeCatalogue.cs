@@ -34,19 +34,22 @@ namespace Segmenter.Core.Data.Migrations
                 });
 
             migrationBuilder.Sql("""
-                INSERT INTO event_types (tenant_id, type) SELECT DISTINCT tenant_id, type FROM contact_events;
-
                 CREATE FUNCTION segmenter_record_event_types() RETURNS trigger LANGUAGE plpgsql AS $$
                 BEGIN
+                    -- In key order, so that two statements adding the same new types cannot deadlock on them.
                     INSERT INTO event_types (tenant_id, type)
                     SELECT DISTINCT i.tenant_id, i.type FROM inserted_rows AS i
                     WHERE NOT EXISTS (SELECT FROM event_types AS t WHERE t.tenant_id = i.tenant_id AND t.type = i.type)
+                    ORDER BY i.tenant_id, i.type
                     ON CONFLICT DO NOTHING;
                     RETURN NULL;
                 END $$;
 
                 CREATE TRIGGER contact_events_record_types AFTER INSERT ON contact_events
                     REFERENCING NEW TABLE AS inserted_rows FOR EACH STATEMENT EXECUTE FUNCTION segmenter_record_event_types();
+
+                -- After the trigger exists, so that no event committed meanwhile is missed.
+                INSERT INTO event_types (tenant_id, type) SELECT DISTINCT tenant_id, type FROM contact_events ORDER BY 1, 2 ON CONFLICT DO NOTHING;
                 """);
         }
 

@@ -44,27 +44,30 @@ public sealed class BuilderGroup : BuilderNode
 
     public override RuleGroup ToRule() => new(Logic, [.. Rules.Select(r => r.ToRule())], Negate);
 
-    /// <summary>Every rule of the tree with its JSON path, depth first.</summary>
-    public IEnumerable<(string Path, BuilderRule Rule)> RulesWithPaths(string path = "")
+    /// <summary>This group and every node under it with its JSON path, depth first.</summary>
+    public IEnumerable<(string Path, BuilderNode Node)> NodesWithPaths(string path = "")
     {
+        yield return (path, this);
         for (var i = 0; i < Rules.Count; i++)
         {
             var childPath = BuilderPaths.Child(path, i);
-            switch (Rules[i])
+            if (Rules[i] is BuilderGroup group)
             {
-                case BuilderGroup group:
-                    foreach (var nested in group.RulesWithPaths(childPath))
-                    {
-                        yield return nested;
-                    }
-
-                    break;
-                case BuilderRule rule:
-                    yield return (childPath, rule);
-                    break;
+                foreach (var nested in group.NodesWithPaths(childPath))
+                {
+                    yield return nested;
+                }
+            }
+            else
+            {
+                yield return (childPath, Rules[i]);
             }
         }
     }
+
+    /// <summary>Every rule of the tree with its JSON path, depth first.</summary>
+    public IEnumerable<(string Path, BuilderRule Rule)> RulesWithPaths() =>
+        NodesWithPaths().Where(n => n.Node is BuilderRule).Select(n => (n.Path, (BuilderRule)n.Node));
 }
 
 /// <summary>What a rule tests: a contact field, an aggregate of one event type, or membership of a segment.</summary>

@@ -8,11 +8,19 @@ public static class RuleText
 {
     public static string Describe(RuleNode node, RuleChoices choices) => node switch
     {
-        RuleGroup group => $"{(group.Negate ? "None of" : group.Logic == RuleGroup.Or ? "Any of" : "All of")} these",
+        RuleGroup group => (group.Logic, group.Negate) switch
+        {
+            (RuleGroup.Or, true) => "None of these",
+            (RuleGroup.Or, false) => "Any of these",
+            (_, true) => "Not all of these",
+            _ => "All of these",
+        },
         FieldCondition field => Join(choices.Catalog.Find(field.Field)?.Label ?? field.Field, Comparison(field.Operator, field.Value)),
         EventCondition e => Join(
             $"{e.Event}: {BuilderLabels.Aggregate(e.Aggregate).ToLowerInvariant()}{(e.Property is null ? "" : $" of {e.Property}")}",
-            Comparison(e.Operator, e.Value)) + (e.WithinDays is { } days ? $" in the last {days} days" : ""),
+            Comparison(e.Operator, e.Value))
+            + (e.WithinDays is { } days ? $" in the last {days} days" : "")
+            + (e.Where.Count > 0 ? " where " + string.Join(" and ", e.Where.Select(f => Join(f.Property, Comparison(f.Operator, f.Value)))) : ""),
         MembershipCondition m => Join(
             m.Operator == RuleOperators.In ? "Member of" : "Not a member of",
             choices.Segments.FirstOrDefault(s => s.Id == m.Segment)?.Name ?? "a segment no longer here",
@@ -24,6 +32,11 @@ public static class RuleText
     private static string Comparison(string op, JsonElement? value)
     {
         var words = BuilderLabels.Operator(op);
+        if (op == RuleOperators.Between && value is { ValueKind: JsonValueKind.Array } range && range.GetArrayLength() == 2)
+        {
+            return $"{words} {Value(range[0])} and {Value(range[1])}";
+        }
+
         return words.Contains('…', StringComparison.Ordinal) ? words.Replace("…", Value(value), StringComparison.Ordinal) : Join(words, Value(value));
     }
 
