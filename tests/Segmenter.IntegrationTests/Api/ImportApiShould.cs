@@ -58,6 +58,10 @@ public sealed class ImportApiShould(ApiHost host) : IClassFixture<ApiHost>
         Assert.True(noEmail.GetProperty("errors").TryGetProperty("file", out _), noEmail.ToString());
         var foreignList = await AssertProblemAsync(await UploadAsync(stranger, csv, list.ToString()), HttpStatusCode.BadRequest);
         Assert.True(foreignList.GetProperty("errors").TryGetProperty("segment_id", out _), foreignList.ToString());
+        var twice = await AssertProblemAsync(await UploadAsync(admin, "Email,Country,Country\nann@example.com,Norway,Chile\n", null), HttpStatusCode.BadRequest);
+        Assert.Contains("'Country' more than once", twice.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
+        var unnamed = await AssertProblemAsync(await UploadAsync(admin, "Email,,Country\nann@example.com,x,Norway\n", null), HttpStatusCode.BadRequest);
+        Assert.Contains("Column 2", unnamed.GetProperty("errors").GetProperty("file")[0].GetString(), StringComparison.Ordinal);
     }
 
     /// <summary>A failed attempt keeps the file for Hangfire's retry, which then imports it; the last failed attempt lets it go.</summary>
