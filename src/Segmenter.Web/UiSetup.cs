@@ -2,6 +2,7 @@ using MudBlazor.Services;
 using Segmenter.Web.Account;
 using Segmenter.Web.Api;
 using Segmenter.Web.Health;
+using Segmenter.Web.Security;
 
 namespace Segmenter.Web;
 
@@ -19,6 +20,8 @@ internal static class UiSetup
 
     public static WebApplication UseSegmenterPipeline(this WebApplication app)
     {
+        app.UseSecurityHeaders();
+
         // The API answers every error with a problem document; pages answer with pages.
         app.UseWhen(http => http.IsApi(), api =>
         {
@@ -40,6 +43,7 @@ internal static class UiSetup
         app.UseAuthentication();
         app.UseWhen(http => !http.IsApi(), ui => ui.UseSignedInTenant());
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         app.MapStaticAssets();
         return app;

@@ -17,4 +17,7 @@ public sealed class RuleLimits
 
     /// <summary>The largest N of within_days, more_than_days_ago, within_next_days and entered_within_days.</summary>
     public int MaxDays { get; set; } = 36500;
+
+    /// <summary>How long, in milliseconds, one count or preview query may run before the database stops it (its statement timeout).</summary>
+    public int QueryTimeoutMs { get; set; } = 15_000;
 }

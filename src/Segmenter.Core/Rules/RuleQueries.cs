@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Linq.Expressions;
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Npgsql;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
@@ -60,9 +62,14 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         return await ValidateAsync(definition, segmentId, environment, cancellationToken);
     }
 
-    public async Task<int> CountAsync(RuleGroup definition, CancellationToken cancellationToken) =>
-        await db.Contacts.CountAsync(await CompileAsync(definition, cancellationToken), cancellationToken);
+    /// <exception cref="QueryTimeoutException">The count ran past <see cref="RuleLimits.QueryTimeoutMs"/>.</exception>
+    public async Task<int> CountAsync(RuleGroup definition, CancellationToken cancellationToken)
+    {
+        var predicate = await CompileAsync(definition, cancellationToken);
+        return await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken);
+    }
 
+    /// <exception cref="QueryTimeoutException">The page ran past <see cref="RuleLimits.QueryTimeoutMs"/>.</exception>
     public async Task<ContactPage> PageAsync(RuleGroup definition, Guid? after, int limit, CancellationToken cancellationToken)
     {
         var matches = db.Contacts.AsNoTracking().Where(await CompileAsync(definition, cancellationToken));
@@ -71,7 +78,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
             matches = matches.Where(c => c.Id.CompareTo(cursor) > 0);
         }
 
-        var items = await matches.OrderBy(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken);
+        var items = await TimedAsync(() => matches.OrderBy(c => c.Id).Take(limit + 1).ToListAsync(cancellationToken), "preview", cancellationToken);
         return items.Count > limit ? new ContactPage(items[..limit], items[limit - 1].Id) : new ContactPage(items, null);
     }
 
@@ -87,8 +94,9 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         foreach (var condition in conditions)
         {
             var alone = new RuleGroup(RuleGroup.And, [condition]);
+            var predicate = RuleTranslator.Translate(alone, environment);
             counts.Add((await validator.ValidateAsync(alone, cancellationToken)).IsValid
-                ? await db.Contacts.CountAsync(RuleTranslator.Translate(alone, environment), cancellationToken)
+                ? await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken)
                 : null);
         }
 
@@ -132,6 +140,34 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         return result.IsValid
             ? new CompiledRule(RuleTranslator.Translate(definition, environment), environment)
             : throw new ValidationException(result.Errors);
+    }
+
+    /// <summary>
+    /// Runs one read under the statement timeout of <see cref="RuleLimits.QueryTimeoutMs"/>, in a transaction of
+    /// its own (<c>SET LOCAL</c>); inside a caller's transaction it runs as it is. A timeout becomes a
+    /// <see cref="QueryTimeoutException"/>; a cancellation stays a cancellation.
+    /// </summary>
+    private async Task<T> TimedAsync<T>(Func<Task<T>> read, string what, CancellationToken cancellationToken)
+    {
+        if (db.Database.CurrentTransaction is not null)
+        {
+            return await read();
+        }
+
+        var milliseconds = limits.Value.QueryTimeoutMs;
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await db.Database.ExecuteSqlAsync($"SELECT set_config('statement_timeout', {milliseconds.ToString(CultureInfo.InvariantCulture)}, true)", cancellationToken);
+        try
+        {
+            var result = await read();
+            await transaction.CommitAsync(cancellationToken);
+            return result;
+        }
+        catch (PostgresException timedOut) when (timedOut.SqlState == PostgresErrorCodes.QueryCanceled && !cancellationToken.IsCancellationRequested)
+        {
+            throw new QueryTimeoutException(
+                $"The {what} took longer than {(milliseconds < 1000 ? $"{milliseconds} ms" : $"{milliseconds / 1000.0:0.#} s")} and was stopped. Narrow the rules (a shorter time window, fewer events) or try again later.", timedOut);
+        }
     }
 
     private async Task<Expression<Func<Contact, bool>>> CompileAsync(RuleGroup definition, CancellationToken cancellationToken) =>

@@ -34,6 +34,7 @@ internal sealed class ApiErrors : IEndpointFilter
         JsonException json => Invalid(new() { [JsonPath(json.Path)] = [Describe(json)] }),
         NotFoundException missing => TypedResults.Problem(missing.Message, statusCode: StatusCodes.Status404NotFound),
         ConflictException conflict => TypedResults.Problem(conflict.Message, statusCode: StatusCodes.Status409Conflict),
+        QueryTimeoutException timeout => TypedResults.Problem(timeout.Message, statusCode: StatusCodes.Status503ServiceUnavailable),
         PostgresException { SqlState: [ '2', '2', ..] } data =>
             TypedResults.Problem($"A value cannot be stored: {data.MessageText}", statusCode: StatusCodes.Status400BadRequest),
         InvalidOperationException text when text.TargetSite?.DeclaringType?.Namespace == "System.Text.Json" =>

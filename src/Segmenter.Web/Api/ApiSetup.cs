@@ -1,5 +1,9 @@
+using System.Globalization;
+using System.Security.Claims;
 using System.Text.Json;
+using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.RateLimiting;
 using Scalar.AspNetCore;
 using Segmenter.Core.Tenancy;
 
@@ -11,6 +15,12 @@ internal static class ApiSetup
     public const string AnyRolePolicy = "api";
     public const string MarketerPolicy = "api-marketer";
     public const string AdminPolicy = "api-admin";
+
+    /// <summary>The rate limit of <c>/api/v1</c>, per API key (<c>Segmenter:Api:RequestsPerMinute</c>).</summary>
+    public const string RatePolicy = "api-key-rate";
+
+    /// <summary>The API's reference page (an HTML page under <c>/api</c>).</summary>
+    public const string ReferencePath = "/api/docs";
 
     public static WebApplicationBuilder AddSegmenterApi(this WebApplicationBuilder builder)
     {
@@ -34,6 +44,24 @@ internal static class ApiSetup
         }));
         builder.Services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthentication>(ApiKeyAuthentication.SchemeName, null);
+        var requestsPerMinute = builder.Configuration.GetValue("Segmenter:Api:RequestsPerMinute", 1200);
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            // Each key has its own window; the key is known here because authorization has authenticated it.
+            limiter.AddPolicy(RatePolicy, http => RateLimitPartition.GetFixedWindowLimiter(
+                http.User.FindFirstValue(ClaimTypes.NameIdentifier) ?? http.Connection.RemoteIpAddress?.ToString() ?? "",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = requestsPerMinute, Window = TimeSpan.FromMinutes(1), QueueLimit = 0 }));
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
+                context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await TypedResults.Problem(
+                        $"This API key made more than {requestsPerMinute:N0} requests in a minute; try again in {retryAfter} s.",
+                        statusCode: StatusCodes.Status429TooManyRequests)
+                    .ExecuteAsync(context.HttpContext);
+            };
+        });
         builder.Services.AddAuthorizationBuilder()
             .AddPolicy(AnyRolePolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireRole(TenantRole.All))
             .AddPolicy(MarketerPolicy, policy => policy.AddAuthenticationSchemes(ApiKeyAuthentication.SchemeName).RequireRole(TenantRole.Admin, TenantRole.Marketer))
@@ -44,9 +72,9 @@ internal static class ApiSetup
     public static WebApplication MapSegmenterApi(this WebApplication app)
     {
         app.MapOpenApi("/openapi/{documentName}.json");
-        app.MapScalarApiReference("/api/docs", scalar => scalar.WithTitle("Segmenter API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapScalarApiReference(ReferencePath, scalar => scalar.WithTitle("Segmenter API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
         app.MapSystemApi();
-        var api = app.MapGroup("/api/v1").RequireAuthorization(AnyRolePolicy).AddEndpointFilter<ApiErrors>();
+        var api = app.MapGroup("/api/v1").RequireAuthorization(AnyRolePolicy).RequireRateLimiting(RatePolicy).AddEndpointFilter<ApiErrors>();
         api.MapFieldsApi();
         api.MapSegmentsApi();
         api.MapContactsApi();

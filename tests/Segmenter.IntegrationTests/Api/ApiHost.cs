@@ -8,7 +8,7 @@ using Segmenter.IntegrationTests.Infrastructure;
 namespace Segmenter.IntegrationTests.Api;
 
 /// <summary>The web host on a database cloned from the migrated template, one per test class; each test provisions its own tenants.</summary>
-public sealed class ApiHost : IAsyncLifetime
+public class ApiHost : IAsyncLifetime
 {
     public const string SystemKey = "test-system-key";
 
@@ -21,7 +21,7 @@ public sealed class ApiHost : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         ConnectionString = await PostgresServer.CreateDatabaseAsync(TestContext.Current.CancellationToken);
-        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => Configure(web
             .UseEnvironment("Development")
             .UseSetting("ConnectionStrings:Segmenter", ConnectionString)
             .UseSetting("Segmenter:Database:MigrateOnStartup", "false")
@@ -30,7 +30,12 @@ public sealed class ApiHost : IAsyncLifetime
             .UseSetting("Segmenter:Api:MaxBodyBytes", (2 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture))
             .UseSetting("Segmenter:Jobs:Workers", "1")
             // No sweep on the clock (Hangfire's Cron.Never): a refresh the tests did not ask for would add history rows they count.
-            .UseSetting("Segmenter:Refresh:Cron", "0 0 31 2 *"));
+            .UseSetting("Segmenter:Refresh:Cron", "0 0 31 2 *")));
+    }
+
+    /// <summary>Settings a derived host changes on top of the ones above.</summary>
+    protected virtual void Configure(IWebHostBuilder web)
+    {
     }
 
     public async ValueTask DisposeAsync()
@@ -41,6 +46,7 @@ public sealed class ApiHost : IAsyncLifetime
         }
 
         await PostgresServer.DropDatabaseAsync(ConnectionString);
+        GC.SuppressFinalize(this);
     }
 
     public HttpClient Anonymous() => Factory.CreateClient();
