@@ -26,8 +26,8 @@ public sealed class CreateSegmentValidator : AbstractValidator<CreateSegmentRequ
 
     public CreateSegmentValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(Names.MaxLength).OverridePropertyName("name");
-        RuleFor(r => r.Description).MaximumLength(SegmentText.MaxDescriptionLength).OverridePropertyName("description");
+        RuleFor(r => r.Name).Must(Names.IsValid).WithMessage(Names.Requirement).OverridePropertyName("name");
+        RuleFor(r => r.Description).Must(SegmentText.IsDescription).WithMessage(SegmentText.DescriptionRequirement).OverridePropertyName("description");
         RuleFor(r => r.Type).Must(SegmentType.All.Contains)
             .WithMessage($"Type must be one of: {string.Join(", ", SegmentType.All)}.").OverridePropertyName("type");
         When(r => r.Type == SegmentType.Dynamic, () =>

@@ -31,9 +31,9 @@ public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, Memb
             failures.Add(invalidName);
         }
 
-        if (request.Description is { Length: > SegmentText.MaxDescriptionLength })
+        if (!SegmentText.IsDescription(request.Description))
         {
-            failures.Add(new ValidationFailure("description", $"A description has at most {SegmentText.MaxDescriptionLength} characters."));
+            failures.Add(new ValidationFailure("description", SegmentText.DescriptionRequirement));
         }
 
         if (request.Definition is { } definition)

@@ -39,6 +39,8 @@ internal sealed class ApiErrors : IEndpointFilter
             TypedResults.Problem($"A value cannot be stored: {data.MessageText}", statusCode: StatusCodes.Status400BadRequest),
         InvalidOperationException text when text.TargetSite?.DeclaringType?.Namespace == "System.Text.Json" =>
             TypedResults.Problem($"The body holds text that is not valid: {text.Message}", statusCode: StatusCodes.Status400BadRequest),
+        DbUpdateException { InnerException: PostgresException { SqlState: [ '2', '2', ..] } data } =>
+            TypedResults.Problem($"A value cannot be stored: {data.MessageText}", statusCode: StatusCodes.Status400BadRequest),
         DbUpdateException { InnerException: PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } } =>
             TypedResults.Problem("It exists already.", statusCode: StatusCodes.Status409Conflict),
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } =>
