@@ -19,6 +19,9 @@ public static class CoreServices
         services.AddOptions<RefreshOptions>().BindConfiguration(RefreshOptions.Section);
         services.AddScoped<RuleQueries>();
         services.AddScoped<SegmentMembers>();
+        services.AddScoped<Audit.AuditActor>();
+        services.AddScoped<Audit.AuditLog>();
+        services.AddScoped<RefreshByHand>();
         services.AddScoped<MembershipEngine>();
         services.AddScoped<MembershipStats>();
         services.AddScoped<ApiKeys.ApiKeys>();

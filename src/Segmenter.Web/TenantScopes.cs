@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Components.Authorization;
+using Segmenter.Core.Audit;
 using Segmenter.Core.Tenancy;
 using Segmenter.Web.Account;
 
@@ -23,6 +24,7 @@ internal sealed class TenantScopes(IServiceScopeFactory scopes, TenantContext ci
 
         await using var scope = scopes.CreateAsyncScope();
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+        scope.ServiceProvider.GetRequiredService<AuditActor>().Use(AuditActor.User, TenantRoleClaims.UserOf(user), user.Identity?.Name ?? AuditActor.User);
 
         return await work(scope.ServiceProvider.GetRequiredService<TService>());
     }

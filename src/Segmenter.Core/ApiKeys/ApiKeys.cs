@@ -12,7 +12,7 @@ namespace Segmenter.Core.ApiKeys;
 public sealed record IssuedApiKey(ApiKey Key, string Secret);
 
 /// <summary>Who a presented key speaks for.</summary>
-public sealed record ApiKeyIdentity(Guid TenantId, Guid KeyId, string Role);
+public sealed record ApiKeyIdentity(Guid TenantId, Guid KeyId, string Role, string Name);
 
 /// <summary>
 /// API keys: <c>sgk_{prefix}_{secret}</c> with a 256-bit random secret. The prefix (visible, unique) finds
@@ -86,7 +86,7 @@ public sealed class ApiKeys(SegmenterDbContext db, ITenantContext tenant, TimePr
                 .ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, now), cancellationToken);
         }
 
-        return new ApiKeyIdentity(key.TenantId, key.Id, key.Role);
+        return new ApiKeyIdentity(key.TenantId, key.Id, key.Role, key.Name);
     }
 
     public async Task<IReadOnlyList<ApiKey>> ListAsync(CancellationToken cancellationToken) =>

@@ -18,7 +18,7 @@ public sealed record CreateCampaignRequest(string? Name, AudienceRequest? Audien
 /// <c>EXISTS</c> on memberships), counted live while a campaign is a draft; locking copies the recipients
 /// as they are, after which they never change.
 /// </summary>
-public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, TimeProvider clock)
+public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Audit.AuditLog audit, TimeProvider clock)
 {
     public const int MaxSegments = 50;
 
@@ -99,6 +99,7 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Time
 
         campaign.Status = Campaign.Locked;
         campaign.LockedAt = clock.GetUtcNow();
+        audit.Add("campaign.locked", campaign, null, new { recipients = await db.CampaignRecipients.CountAsync(r => r.CampaignId == campaignId, cancellationToken) });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return campaign;

@@ -54,6 +54,8 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
 
     public DbSet<Campaign> Campaigns => Set<Campaign>();
 
+    public DbSet<Audit.AuditEntry> AuditEntries => Set<Audit.AuditEntry>();
+
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
 
     /// <summary>Read by the query filters on every query, so a context follows its scope's tenant.</summary>

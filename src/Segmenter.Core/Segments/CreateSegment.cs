@@ -1,6 +1,7 @@
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Audit;
 using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
 using Segmenter.Core.Rules;
@@ -40,7 +41,7 @@ public sealed class CreateSegmentValidator : AbstractValidator<CreateSegmentRequ
     }
 }
 
-public sealed class CreateSegment(SegmenterDbContext db, ITenantContext tenant, RuleQueries rules, MembershipEngine engine, ListMembers lists)
+public sealed class CreateSegment(SegmenterDbContext db, ITenantContext tenant, RuleQueries rules, MembershipEngine engine, ListMembers lists, AuditLog audit)
 {
     /// <exception cref="ValidationException">With the JSON path of every problem (<c>definition.rules[0].value</c>, <c>contact_ids[3]</c>).</exception>
     public async Task<Segment> HandleAsync(CreateSegmentRequest request, Guid? createdBy, CancellationToken cancellationToken)
@@ -74,6 +75,7 @@ public sealed class CreateSegment(SegmenterDbContext db, ITenantContext tenant, 
         // The segment and its first members are one transaction: it never exists half filled.
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Segments.Add(segment);
+        audit.Add("segment.created", segment, null, AuditLog.Snapshot(segment));
         await db.SaveChangesAsync(cancellationToken);
         if (request.Definition is not null)
         {

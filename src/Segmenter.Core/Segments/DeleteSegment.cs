@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Audit;
 using Segmenter.Core.Campaigns;
 using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
@@ -9,7 +10,7 @@ namespace Segmenter.Core.Segments;
 /// A soft delete, refused (409) while another live segment or a draft campaign reads the segment; a
 /// deleted segment keeps its members and can be restored for <see cref="RestoreWindow"/>.
 /// </summary>
-public sealed class DeleteSegment(SegmenterDbContext db, TimeProvider clock)
+public sealed class DeleteSegment(SegmenterDbContext db, AuditLog audit, TimeProvider clock)
 {
     public static readonly TimeSpan RestoreWindow = TimeSpan.FromDays(30);
 
@@ -32,6 +33,7 @@ public sealed class DeleteSegment(SegmenterDbContext db, TimeProvider clock)
         }
 
         segment.DeletedAt = clock.GetUtcNow();
+        audit.Add("segment.deleted", segment, AuditLog.Snapshot(segment), null);
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -43,6 +45,7 @@ public sealed class DeleteSegment(SegmenterDbContext db, TimeProvider clock)
             ?? throw new NotFoundException($"There is no deleted segment {segmentId} to restore (they can be restored for {RestoreWindow.TotalDays:0} days).");
         segment.DeletedAt = null;
         segment.UpdatedAt = clock.GetUtcNow();
+        audit.Add("segment.restored", segment, null, AuditLog.Snapshot(segment));
         await db.SaveChangesAsync(cancellationToken);
         return segment;
     }

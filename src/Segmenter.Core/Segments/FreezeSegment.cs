@@ -1,12 +1,13 @@
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Audit;
 using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
 
 namespace Segmenter.Core.Segments;
 
 /// <summary>A new static segment holding exactly the members a segment has now, with its rules kept for reference.</summary>
-public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine, TimeProvider clock)
+public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine, AuditLog audit, TimeProvider clock)
 {
     public async Task<Segment> HandleAsync(Guid segmentId, string name, Guid? createdBy, CancellationToken cancellationToken)
     {
@@ -42,7 +43,10 @@ public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine
             INSERT INTO segment_membership_changes (tenant_id, segment_id, contact_id, kind, at)
             SELECT {source.TenantId}, {frozen.Id}, contact_id, 'entered', {now} FROM entered
             """, cancellationToken);
+        var copy = await db.Segments.AsNoTracking().SingleAsync(s => s.Id == frozen.Id, cancellationToken);
+        audit.Add("segment.frozen", source, null, new { frozen_segment_id = copy.Id, frozen_name = copy.Name, members = copy.MemberCount });
+        await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return await db.Segments.AsNoTracking().SingleAsync(s => s.Id == frozen.Id, cancellationToken);
+        return copy;
     }
 }

@@ -1,6 +1,7 @@
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
+using Segmenter.Core.Audit;
 using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
 using Segmenter.Core.Rules;
@@ -15,7 +16,7 @@ public sealed record UpdateSegmentRequest(string? Name, string? Description, Rul
 /// in the same transaction, so it is never seen with new rules and old members; a static segment's
 /// definition is the record of how it was made and cannot change (409).
 /// </summary>
-public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, MembershipEngine engine, TimeProvider clock)
+public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, MembershipEngine engine, AuditLog audit, TimeProvider clock)
 {
     public async Task<Segment> HandleAsync(Guid segmentId, UpdateSegmentRequest request, CancellationToken cancellationToken)
     {
@@ -46,6 +47,7 @@ public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, Memb
             throw new ValidationException(failures);
         }
 
+        var before = AuditLog.Snapshot(segment);
         segment.Name = request.Name?.Trim() ?? segment.Name;
         segment.Description = request.Description ?? segment.Description;
         segment.UpdatedAt = clock.GetUtcNow();
@@ -57,6 +59,7 @@ public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, Memb
             segment.Definition = RuleJson.ToDocument(request.Definition);
         }
 
+        audit.Add("segment.updated", segment, before, AuditLog.Snapshot(segment));
         await db.SaveChangesAsync(cancellationToken);
         var evaluation = request.Definition is null ? null : await engine.EvaluateNewAsync(segmentId, request.Definition, cancellationToken);
         await transaction.CommitAsync(cancellationToken);

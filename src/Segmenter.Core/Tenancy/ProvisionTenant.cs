@@ -13,7 +13,7 @@ public sealed class ProvisionTenantValidator : AbstractValidator<ProvisionTenant
 {
     public ProvisionTenantValidator()
     {
-        RuleFor(r => r.Name).NotEmpty().MaximumLength(200).OverridePropertyName("name");
+        RuleFor(r => r.Name).Must(Names.IsValid).WithMessage(Names.Requirement).OverridePropertyName("name");
         RuleFor(r => r.Slug).NotEmpty().Matches("^[a-z0-9][a-z0-9-]{1,62}$")
             .WithMessage("A slug is 2 to 63 lower-case letters, digits and dashes, starting with a letter or digit.").OverridePropertyName("slug");
         RuleFor(r => r.TimeZone).Must(zone => zone is null || Contacts.ContactInput.IsIanaZone(zone))

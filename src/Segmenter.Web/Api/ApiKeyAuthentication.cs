@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Segmenter.Core.Audit;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -33,6 +34,7 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
         }
 
         Context.RequestServices.GetRequiredService<TenantContext>().Use(identity.TenantId);
+        Context.RequestServices.GetRequiredService<AuditActor>().Use(AuditActor.ApiKey, identity.KeyId, $"API key '{identity.Name}'");
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, identity.KeyId.ToString()),

@@ -179,8 +179,8 @@ internal static class SegmentsApi
         return TypedResults.Ok(new PreviewResponse(count, sample.Select(ContactResponse.From).ToList()));
     }
 
-    private static async Task<Ok<RefreshResult>> Refresh(Guid id, MembershipEngine engine, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await engine.RefreshAsync(id, cancellationToken));
+    private static async Task<Ok<RefreshResult>> Refresh(Guid id, RefreshByHand refresh, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await refresh.HandleAsync(id, cancellationToken));
 
     private static async Task<Ok<ApiPage<ContactResponse>>> Members(
         Guid id, SegmentMembers members, int? limit, Guid? after, CancellationToken cancellationToken)

@@ -63,7 +63,8 @@ public sealed class SegmentDetailsShould(BrowserHost host) : IClassFixture<Brows
         var (norway, _) = await SeedAsync(tenant.Id);
         await InsertBehindTheEnginesBackAsync(tenant.Id, "late@detail.test", "Norway");
         var page = await host.NewPageAsync();
-        await page.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Marketer)));
+        var marketer = await host.NewUserAsync((tenant.Id, TenantRole.Marketer));
+        await page.SignInAsync(marketer);
         await page.GotoAsync($"/segments/{norway}");
         await page.WaitForInteractiveAsync();
         await Expect(page.GetByTestId("detail-member-count")).ToHaveTextAsync("3");
@@ -80,6 +81,19 @@ public sealed class SegmentDetailsShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("detail-member-count")).ToHaveTextAsync("4");
         await Expect(page.GetByTestId("refresh-now")).ToHaveCountAsync(0);
         Assert.DoesNotContain(norway.ToString(), page.Url, StringComparison.Ordinal);
+
+        // The admin's audit log names the marketer for both, newest first.
+        var admin = await host.NewPageAsync();
+        await admin.SignInAsync(await host.NewUserAsync((tenant.Id, TenantRole.Admin)));
+        await admin.GotoAsync("/settings");
+        await admin.WaitForInteractiveAsync();
+        await admin.GetByRole(AriaRole.Tab, new PageGetByRoleOptions { Name = "Audit log" }).ClickAsync();
+        var rows = admin.GetByTestId("audit-row");
+        await Expect(rows.Nth(0).GetByTestId("audit-action")).ToHaveTextAsync("segment.frozen");
+        await Expect(rows.Nth(1).GetByTestId("audit-action")).ToHaveTextAsync("segment.refreshed");
+        await Expect(rows.Nth(0).GetByTestId("audit-actor")).ToHaveTextAsync(marketer);
+        await Expect(rows.Nth(1).GetByTestId("audit-actor")).ToHaveTextAsync(marketer);
+        await admin.ScreenshotAsync("settings-audit-log");
         await page.ScreenshotAsync("segment-detail-frozen");
     }
 

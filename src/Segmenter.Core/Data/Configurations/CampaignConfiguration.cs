@@ -32,3 +32,16 @@ internal sealed class CampaignRecipientConfiguration : IEntityTypeConfiguration<
         builder.HasIndex(r => new { r.TenantId, r.ContactId });
     }
 }
+
+internal sealed class AuditEntryConfiguration : IEntityTypeConfiguration<Audit.AuditEntry>
+{
+    public void Configure(EntityTypeBuilder<Audit.AuditEntry> builder)
+    {
+        builder.ToTable("audit_entries");
+        builder.HasKey(e => new { e.TenantId, e.Id });
+        builder.Property(e => e.Before).HasColumnType("jsonb");
+        builder.Property(e => e.After).HasColumnType("jsonb");
+        // The log is read newest first.
+        builder.HasIndex(e => new { e.TenantId, e.At });
+    }
+}
