@@ -1,0 +1,118 @@
+using Hangfire;
+using Hangfire.AspNetCore;
+using Hangfire.Logging;
+using Hangfire.PostgreSql;
+using Hangfire.PostgreSql.Factories;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using Segmenter.Core.Contacts;
+using Segmenter.Core.Membership;
+using Segmenter.Core.Segments;
+using Segmenter.IntegrationTests.Infrastructure;
+
+namespace Segmenter.IntegrationTests.Membership;
+
+/// <summary>Two app nodes (two service providers, each with its own Hangfire server) on one database through one sweep.</summary>
+[Collection(HangfireTests.Name)]
+public sealed class TwoNodesShould(DatabaseFixture database) : IClassFixture<DatabaseFixture>
+{
+    private const int Segments = 30;
+    private static readonly DateTimeOffset Created = new(2026, 11, 24, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public async Task Refresh_each_segment_exactly_once_per_sweep_with_both_nodes_working_and_nothing_lost()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        LogProvider.SetCurrentLogProvider(null);
+        var storageOptions = new PostgreSqlStorageOptions
+        {
+            SchemaName = "hangfire", PrepareSchemaIfNecessary = true, UseSlidingInvisibilityTimeout = true, QueuePollInterval = TimeSpan.FromMilliseconds(100),
+        };
+        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, storageOptions), storageOptions);
+        void UseStorage(IServiceCollection services) => services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage));
+        await using var first = MembershipHost.Create(database, Created, UseStorage);
+        await using var second = MembershipHost.Create(database, Created, UseStorage);
+
+        var tenant = await database.NewTenantAsync();
+        await first.AddContactsAsync(tenant.Id, Enumerable.Range(0, 60).Select(i => new Contact
+        {
+            TenantId = tenant.Id, Email = $"c{i}@nodes.test", Country = $"Country {i % Segments}",
+        }));
+        var segments = new List<Segment>();
+        await using (var scope = first.For(tenant.Id))
+        {
+            for (var i = 0; i < Segments; i++)
+            {
+                segments.Add(await RefreshShould.CreateDynamicAsync(scope, $"Country {i}",
+                    $$"""{"logic":"and","rules":[{"field":"country","operator":"equals","value":"Country {{i}}"}]}"""));
+            }
+        }
+
+        // Every contact moves one country on: each segment loses its two and gains two others.
+        await using (var db = database.CreateContext(tenant.Id))
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"UPDATE contacts SET country = 'Country ' || ((split_part(country, ' ', 2)::int + 1) % {Segments}) WHERE tenant_id = {tenant.Id}", ct);
+        }
+
+        first.Clock.Now = second.Clock.Now = Created.AddMinutes(5);
+        using var firstServer = Server(first, storage, "node-a");
+        using var secondServer = Server(second, storage, "node-b");
+        Assert.Equal(Segments, await first.Services.GetRequiredService<SweepJob>().RunAsync(ct));
+
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (await RefreshedAsync(tenant.Id) < Segments)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the sweep's jobs did not finish within 60 s");
+            await Task.Delay(100, ct);
+        }
+
+        await using var check = database.CreateContext(tenant.Id);
+        var evaluations = await check.SegmentSizeHistory.Where(h => h.At == first.Clock.Now)
+            .GroupBy(h => h.SegmentId).Select(g => g.Count()).ToListAsync(ct);
+        Assert.Equal(Enumerable.Repeat(1, Segments), evaluations);
+        foreach (var segment in segments)
+        {
+            var expected = await check.Contacts.Where(c => c.Country == segment.Name).Select(c => c.Id).ToListAsync(ct);
+            Assert.Equal(expected.ToHashSet(), await first.MembersAsync(tenant.Id, segment.Id));
+        }
+
+        Assert.Equal(["node-a", "node-b"], await ServersThatRefreshedAsync());
+    }
+
+    private static BackgroundJobServer Server(MembershipHost node, JobStorage storage, string name) => new(
+        new BackgroundJobServerOptions
+        {
+            ServerName = name, WorkerCount = 2, SchedulePollingInterval = TimeSpan.FromMilliseconds(200),
+            Activator = new AspNetCoreJobActivator(node.Services.GetRequiredService<IServiceScopeFactory>()),
+        },
+        storage);
+
+    private async Task<int> RefreshedAsync(Guid tenantId)
+    {
+        await using var db = database.CreateContext(tenantId);
+        return await db.Segments.CountAsync(s => s.LastEvaluatedAt == Created.AddMinutes(5), TestContext.Current.CancellationToken);
+    }
+
+    /// <summary>The names of the Hangfire servers that processed a refresh job (Hangfire names a server "name:pid:guid").</summary>
+    private async Task<List<string>> ServersThatRefreshedAsync()
+    {
+        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var command = new NpgsqlCommand("""
+            SELECT DISTINCT split_part(s.data::jsonb ->> 'ServerId', ':', 1)
+            FROM hangfire.state AS s JOIN hangfire.job AS j ON j.id = s.jobid
+            WHERE s.name = 'Processing' AND j.invocationdata::jsonb ->> 'Type' LIKE '%RefreshJob%'
+            ORDER BY 1
+            """, connection);
+        var names = new List<string>();
+        await using var reader = await command.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }
+}
