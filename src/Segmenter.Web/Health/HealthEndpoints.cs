@@ -10,6 +10,7 @@ internal static class HealthEndpoints
     public static WebApplicationBuilder AddSegmenterHealth(this WebApplicationBuilder builder)
     {
         builder.Services.AddHealthChecks().AddDbContextCheck<SegmenterDbContext>("database");
+        builder.Services.AddExceptionHandler<DatabaseUnavailable>();
         return builder;
     }
 
