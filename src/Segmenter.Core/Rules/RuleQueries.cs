@@ -94,10 +94,14 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         foreach (var condition in conditions)
         {
             var alone = new RuleGroup(RuleGroup.And, [condition]);
+            if (!(await validator.ValidateAsync(alone, cancellationToken)).IsValid)
+            {
+                counts.Add(null);
+                continue;
+            }
+
             var predicate = RuleTranslator.Translate(alone, environment);
-            counts.Add((await validator.ValidateAsync(alone, cancellationToken)).IsValid
-                ? await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken)
-                : null);
+            counts.Add(await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken));
         }
 
         return counts;

@@ -45,7 +45,12 @@ public sealed record TenantGraph(Guid TenantId, Guid ContactId, Guid SegmentId, 
             new SegmentMembershipChange { TenantId = tenantId, SegmentId = segment.Id, ContactId = contact.Id, Kind = SegmentMembershipChange.Entered },
             new SegmentSizeHistory { TenantId = tenantId, SegmentId = segment.Id, At = DateTimeOffset.UtcNow, MemberCount = 1, Entered = 1 },
             campaign,
-            new CampaignRecipient { TenantId = tenantId, CampaignId = campaign.Id, ContactId = contact.Id });
+            new CampaignRecipient { TenantId = tenantId, CampaignId = campaign.Id, ContactId = contact.Id },
+            new Core.Audit.AuditEntry
+            {
+                TenantId = tenantId, ActorKind = Core.Audit.AuditActor.System, ActorName = "system", Action = "segment.created",
+                EntityType = "segment", EntityId = segment.Id, EntityName = segment.Name,
+            });
         await db.SaveChangesAsync(ct);
         return new TenantGraph(tenantId, contact.Id, segment.Id, campaign.Id);
     }

@@ -24,6 +24,7 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
         ["segment_size_history"] = db => TenantIds(db.SegmentSizeHistory),
         ["campaigns"] = db => TenantIds(db.Campaigns),
         ["campaign_recipients"] = db => TenantIds(db.CampaignRecipients),
+        ["audit_entries"] = db => TenantIds(db.AuditEntries),
     };
 
     public static TheoryData<string> Tables => new(TenantTables.Keys);
