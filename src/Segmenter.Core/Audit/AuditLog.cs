@@ -2,7 +2,6 @@ using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Campaigns;
 using Segmenter.Core.Data;
-using Segmenter.Core.Rules;
 using Segmenter.Core.Segments;
 
 namespace Segmenter.Core.Audit;
@@ -27,7 +26,7 @@ public sealed class AuditLog(SegmenterDbContext db, AuditActor actor, TimeProvid
         ["name"] = segment.Name,
         ["description"] = segment.Description,
         ["type"] = segment.Type,
-        ["definition"] = segment.Definition is { } definition ? JsonSerializer.Deserialize<JsonElement>(RuleJson.Serialize(RuleJson.ReadDefinition(definition.RootElement))) : null,
+        ["definition"] = segment.Definition?.RootElement.Clone(),
     };
 
     /// <summary>The latest entries, newest first.</summary>

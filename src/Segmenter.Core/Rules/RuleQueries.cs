@@ -101,7 +101,15 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
             }
 
             var predicate = RuleTranslator.Translate(alone, environment);
-            counts.Add(await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken));
+            try
+            {
+                counts.Add(await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken));
+            }
+            catch (QueryTimeoutException)
+            {
+                // One slow rule leaves its own count blank; the others still show.
+                counts.Add(null);
+            }
         }
 
         return counts;
@@ -167,7 +175,11 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
             await transaction.CommitAsync(cancellationToken);
             return result;
         }
-        catch (PostgresException timedOut) when (timedOut.SqlState == PostgresErrorCodes.QueryCanceled && !cancellationToken.IsCancellationRequested)
+        catch (PostgresException canceled) when (canceled.SqlState == PostgresErrorCodes.QueryCanceled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException("The read was cancelled.", canceled, cancellationToken);
+        }
+        catch (PostgresException timedOut) when (timedOut.SqlState == PostgresErrorCodes.QueryCanceled)
         {
             throw new QueryTimeoutException(
                 $"The {what} took longer than {(milliseconds < 1000 ? $"{milliseconds} ms" : $"{milliseconds / 1000.0:0.#} s")} and was stopped. Narrow the rules (a shorter time window, fewer events) or try again later.", timedOut);

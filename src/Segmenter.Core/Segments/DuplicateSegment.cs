@@ -16,7 +16,7 @@ public sealed class DuplicateSegment(SegmenterDbContext db, CreateSegment create
         var name = Copy(source.Name);
         if (source.Type == SegmentType.Static)
         {
-            return await freeze.HandleAsync(segmentId, name, createdBy, cancellationToken);
+            return await freeze.CopyAsync(segmentId, name, createdBy, "segment.duplicated", cancellationToken);
         }
 
         var definition = RuleJson.ReadDefinition(source.Definition!.RootElement);

@@ -9,7 +9,11 @@ namespace Segmenter.Core.Segments;
 /// <summary>A new static segment holding exactly the members a segment has now, with its rules kept for reference.</summary>
 public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine, AuditLog audit, TimeProvider clock)
 {
-    public async Task<Segment> HandleAsync(Guid segmentId, string name, Guid? createdBy, CancellationToken cancellationToken)
+    public Task<Segment> HandleAsync(Guid segmentId, string name, Guid? createdBy, CancellationToken cancellationToken) =>
+        CopyAsync(segmentId, name, createdBy, "segment.frozen", cancellationToken);
+
+    /// <summary>The copy, recorded in the audit log on its source under <paramref name="auditAction"/> (a freeze, or a static segment's duplicate).</summary>
+    internal async Task<Segment> CopyAsync(Guid segmentId, string name, Guid? createdBy, string auditAction, CancellationToken cancellationToken)
     {
         if (Names.Check(name) is { } invalid)
         {
@@ -44,7 +48,7 @@ public sealed class FreezeSegment(SegmenterDbContext db, MembershipEngine engine
             SELECT {source.TenantId}, {frozen.Id}, contact_id, 'entered', {now} FROM entered
             """, cancellationToken);
         var copy = await db.Segments.AsNoTracking().SingleAsync(s => s.Id == frozen.Id, cancellationToken);
-        audit.Add("segment.frozen", source, null, new { frozen_segment_id = copy.Id, frozen_name = copy.Name, members = copy.MemberCount });
+        audit.Add(auditAction, source, null, new { copy_id = copy.Id, copy_name = copy.Name, members = copy.MemberCount });
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return copy;

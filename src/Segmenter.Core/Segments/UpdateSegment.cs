@@ -47,13 +47,15 @@ public sealed class UpdateSegment(SegmenterDbContext db, RuleQueries rules, Memb
             throw new ValidationException(failures);
         }
 
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        // The segment's lock before its row: a refresh takes them in this order too, so the two never deadlock.
+        // Under the lock the row is read again, so that the audit's "before" is what this update replaces.
+        await engine.LockAsync(segmentId, cancellationToken);
+        await db.Entry(segment).ReloadAsync(cancellationToken);
         var before = AuditLog.Snapshot(segment);
         segment.Name = request.Name?.Trim() ?? segment.Name;
         segment.Description = request.Description ?? segment.Description;
         segment.UpdatedAt = clock.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // The segment's lock before its row: a refresh takes them in this order too, so the two never deadlock.
-        await engine.LockAsync(segmentId, cancellationToken);
         if (request.Definition is not null)
         {
             segment.Definition = RuleJson.ToDocument(request.Definition);

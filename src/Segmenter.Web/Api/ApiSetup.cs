@@ -57,7 +57,7 @@ internal static class ApiSetup
                 var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? (int)Math.Ceiling(wait.TotalSeconds) : 60;
                 context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
                 await TypedResults.Problem(
-                        $"This API key made more than {requestsPerMinute:N0} requests in a minute; try again in {retryAfter} s.",
+                        $"This API key made more than {requestsPerMinute:N0} requests in a minute; try again within {retryAfter} s.",
                         statusCode: StatusCodes.Status429TooManyRequests)
                     .ExecuteAsync(context.HttpContext);
             };

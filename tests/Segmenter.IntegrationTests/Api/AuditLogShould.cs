@@ -40,7 +40,7 @@ public sealed class AuditLogShould(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(("Norway", "Nordics"), (update.Before!.RootElement.GetProperty("name").GetString(), update.After!.RootElement.GetProperty("name").GetString()));
         Assert.Equal(1, update.Before.RootElement.GetProperty("definition").GetProperty("rules").GetArrayLength());
         Assert.Equal(2, update.After.RootElement.GetProperty("definition").GetProperty("rules").GetArrayLength());
-        Assert.Equal("Nordics today", entries[3].After!.RootElement.GetProperty("frozen_name").GetString());
+        Assert.Equal("Nordics today", entries[3].After!.RootElement.GetProperty("copy_name").GetString());
         Assert.Equal(("Scratch", null), (entries[6].Before!.RootElement.GetProperty("name").GetString(), entries[6].After));
         Assert.Equal(["segment.created"], (await EntriesAsync(other)).Select(e => e.Action));
     }
