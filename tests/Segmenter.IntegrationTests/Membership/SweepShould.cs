@@ -1,8 +1,5 @@
 using Hangfire;
 using Hangfire.AspNetCore;
-using Hangfire.Logging;
-using Hangfire.PostgreSql;
-using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Segmenter.Core.Contacts;
@@ -24,13 +21,7 @@ public sealed class SweepShould(DatabaseFixture database) : IClassFixture<Databa
     public async Task Refresh_every_dynamic_segment_of_every_tenant_after_the_segments_it_reads()
     {
         var ct = TestContext.Current.CancellationToken;
-        // Hangfire's logging is process-wide; a web host of another test may have left it on its disposed logger factory.
-        LogProvider.SetCurrentLogProvider(null);
-        var storageOptions = new PostgreSqlStorageOptions
-        {
-            SchemaName = "hangfire", PrepareSchemaIfNecessary = true, UseSlidingInvisibilityTimeout = true, QueuePollInterval = TimeSpan.FromMilliseconds(100),
-        };
-        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, storageOptions), storageOptions);
+        var storage = HangfireTests.Storage(database.ConnectionString);
         await using var host = MembershipHost.Create(database, Created, services => services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage)));
 
         var tenant = await database.NewTenantAsync();

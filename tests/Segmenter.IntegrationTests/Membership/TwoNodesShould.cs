@@ -1,8 +1,5 @@
 using Hangfire;
 using Hangfire.AspNetCore;
-using Hangfire.Logging;
-using Hangfire.PostgreSql;
-using Hangfire.PostgreSql.Factories;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -24,12 +21,7 @@ public sealed class TwoNodesShould(DatabaseFixture database) : IClassFixture<Dat
     public async Task Refresh_each_segment_exactly_once_per_sweep_with_both_nodes_working_and_nothing_lost()
     {
         var ct = TestContext.Current.CancellationToken;
-        LogProvider.SetCurrentLogProvider(null);
-        var storageOptions = new PostgreSqlStorageOptions
-        {
-            SchemaName = "hangfire", PrepareSchemaIfNecessary = true, UseSlidingInvisibilityTimeout = true, QueuePollInterval = TimeSpan.FromMilliseconds(100),
-        };
-        var storage = new PostgreSqlStorage(new NpgsqlConnectionFactory(database.ConnectionString, storageOptions), storageOptions);
+        var storage = HangfireTests.Storage(database.ConnectionString);
         void UseStorage(IServiceCollection services) => services.AddSingleton<IBackgroundJobClient>(new BackgroundJobClient(storage));
         await using var first = MembershipHost.Create(database, Created, UseStorage);
         await using var second = MembershipHost.Create(database, Created, UseStorage);
