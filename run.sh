@@ -9,7 +9,9 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 started_postgres=false
 scripts/postgres.sh status 2>/dev/null || started_postgres=true
-connection_string=$(scripts/postgres.sh start)
+owner_connection=$(scripts/postgres.sh start)
+# The app connects as a role of its own under row-level security; migrations run as the owner, who creates that role.
+connection_string=${owner_connection/Username=postgres/Username=segmenter_app}
 
 app_pid=
 stop() {
@@ -26,7 +28,7 @@ echo "Building Segmenter..."
 dotnet build src/Segmenter.Web -nologo -clp:ErrorsOnly -v quiet
 
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Development}
-export ConnectionStrings__Segmenter=$connection_string
+export ConnectionStrings__Segmenter=$connection_string ConnectionStrings__SegmenterOwner=$owner_connection
 (cd src/Segmenter.Web && exec dotnet bin/Debug/net10.0/Segmenter.Web.dll --urls "$url") &
 app_pid=$!
 

@@ -1,7 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Segmenter.Core.Data;
-using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Bench;
 
@@ -16,18 +14,20 @@ internal sealed class BenchDatabase : IAsyncDisposable
         _server = server;
         _name = name;
         ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ConnectionString;
+        AppConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = "segmenter_app", Password = "segmenter-bench" }.ConnectionString;
     }
 
+    /// <summary>As the schema's owner: for seeding and measuring.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>As the application's role, under row-level security, like the app in production.</summary>
+    public string AppConnectionString { get; }
 
     public static async Task<BenchDatabase> CreateAsync(string serverConnectionString, string purpose, CancellationToken cancellationToken)
     {
         var database = new BenchDatabase(new NpgsqlConnectionStringBuilder(serverConnectionString), $"segmenter_bench_{purpose}_{Environment.ProcessId}");
         await database.AdminAsync($"CREATE DATABASE {database._name}", cancellationToken);
-        var options = new DbContextOptionsBuilder<SegmenterDbContext>();
-        SegmenterDbContext.Configure(options, database.ConnectionString);
-        await using var db = new SegmenterDbContext(options.Options, new TenantContext());
-        await db.Database.MigrateAsync(cancellationToken);
+        await SegmenterDatabase.MigrateAsync(database.ConnectionString, database.AppConnectionString, cancellationToken);
         return database;
     }
 

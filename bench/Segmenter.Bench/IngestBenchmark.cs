@@ -35,7 +35,7 @@ internal static class IngestBenchmark
             Environment =
             {
                 ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ConnectionStrings__Segmenter"] = database.ConnectionString,
+                ["ConnectionStrings__Segmenter"] = database.AppConnectionString,
                 ["Segmenter__SystemApiKey"] = SystemKey,
                 ["Logging__LogLevel__Default"] = "Warning",
             },

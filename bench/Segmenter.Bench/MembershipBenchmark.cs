@@ -28,7 +28,7 @@ internal static class MembershipBenchmark
         await using var services = new ServiceCollection()
             .AddLogging()
             .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-            .AddSegmenterCore(database.ConnectionString)
+            .AddSegmenterCore(database.AppConnectionString)
             .Configure<DemoOptions>(demo => demo.Contacts = options.Contacts)
             // One instant for the whole run, so "nothing changed" means nothing: no rolling window moves a contact.
             .AddSingleton<TimeProvider>(new FrozenClock(DateTimeOffset.UtcNow))

@@ -19,7 +19,7 @@ public sealed record ApiKeyIdentity(Guid TenantId, Guid KeyId, string Role, stri
 /// the key; only the SHA-256 of the whole key is stored, compared in constant time. A fast hash is right
 /// here: the secret is random, not a password, so there is nothing to guess.
 /// </summary>
-public sealed class ApiKeys(SegmenterDbContext db, ITenantContext tenant, TimeProvider clock)
+public sealed class ApiKeys(SegmenterDbContext db, TenantContext tenant, TimeProvider clock)
 {
     private const string Scheme = "sgk";
 
@@ -59,7 +59,10 @@ public sealed class ApiKeys(SegmenterDbContext db, ITenantContext tenant, TimePr
         return new IssuedApiKey(key, secret);
     }
 
-    /// <summary>The identity of a valid, unrevoked key; null for anything else, in the same time whatever was wrong.</summary>
+    /// <summary>
+    /// The identity of a valid, unrevoked key, whose tenant becomes the scope's tenant; null for anything else,
+    /// in the same time whatever was wrong.
+    /// </summary>
     public async Task<ApiKeyIdentity?> AuthenticateAsync(string presented, CancellationToken cancellationToken)
     {
         var parts = presented.Split('_', 3);
@@ -68,21 +71,27 @@ public sealed class ApiKeys(SegmenterDbContext db, ITenantContext tenant, TimePr
             return null;
         }
 
-        // The one read that has no tenant yet: the key is what tells the tenant.
-        var key = await db.ApiKeys.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
-            .SingleOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
+        // No tenant yet: the key is what tells it.
+        ApiKey? key;
+        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
+        {
+            key = await db.ApiKeys.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
+                .SingleOrDefaultAsync(k => k.Prefix == prefix, cancellationToken);
+        }
+
         var expected = key?.Hash ?? new byte[SHA256.HashSizeInBytes];
         if (!CryptographicOperations.FixedTimeEquals(Hash(presented), expected) || key is null || key.RevokedAt is not null)
         {
             return null;
         }
 
+        tenant.Use(key.TenantId);
         var now = clock.GetUtcNow();
         if (key.LastUsedAt is not { } used || now - used > UsageResolution)
         {
             var stale = now - UsageResolution;
-            await db.ApiKeys.IgnoreQueryFilters([SegmenterDbContext.TenantFilter])
-                .Where(k => k.TenantId == key.TenantId && k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < stale))
+            await db.ApiKeys
+                .Where(k => k.Id == key.Id && (k.LastUsedAt == null || k.LastUsedAt < stale))
                 .ExecuteUpdateAsync(k => k.SetProperty(x => x.LastUsedAt, now), cancellationToken);
         }
 

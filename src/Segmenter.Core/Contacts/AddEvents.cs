@@ -66,12 +66,11 @@ public sealed partial class AddEvents(SegmenterDbContext db, ITenantContext tena
         await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
         {
             var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-            await using (var copy = await connection.BeginBinaryImportAsync(
-                "COPY contact_events (tenant_id, id, contact_id, type, occurred_at, properties) FROM STDIN (FORMAT BINARY)", cancellationToken))
+            await StagedCopy.CopyAsync(connection, "contact_events", "tenant_id, id, contact_id, type, occurred_at, properties", (copy, _) =>
             {
                 WriteRows(copy, tenantId, events);
-                await copy.CompleteAsync(cancellationToken);
-            }
+                return Task.CompletedTask;
+            }, cancellationToken);
 
             await transaction.CommitAsync(cancellationToken);
         }

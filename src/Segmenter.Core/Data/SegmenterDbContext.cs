@@ -13,9 +13,10 @@ using Segmenter.Core.Tenancy;
 namespace Segmenter.Core.Data;
 
 /// <summary>
-/// The one EF Core context of Segmenter. Every tenant-owned entity is scoped twice: a named query filter
-/// (<see cref="TenantFilter"/>) on reads, and a check in <c>SaveChanges</c> that refuses any write whose
-/// tenant is missing or is not the current one.
+/// The one EF Core context of Segmenter. Every tenant-owned entity is scoped three times: a named query
+/// filter (<see cref="TenantFilter"/>) on reads, a check in <c>SaveChanges</c> that refuses any write whose
+/// tenant is missing or is not the current one, and PostgreSQL's row-level security, told the tenant by
+/// <see cref="TenantSession"/> each time the context opens its connection.
 /// </summary>
 /// <remarks>
 /// Migrations live in <c>Data/Migrations</c>; add one from the repository root with
@@ -58,13 +59,20 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
 
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
 
+    /// <summary>
+    /// The rows of every tenant, for the reads that find a tenant (<see cref="CrossTenantReads"/>); each is
+    /// also a query with <c>IgnoreQueryFilters([TenantFilter])</c>.
+    /// </summary>
+    public Task<CrossTenantReads> ReadAcrossTenantsAsync(CancellationToken cancellationToken) => CrossTenantReads.OpenAsync(this, cancellationToken);
+
     /// <summary>Read by the query filters on every query, so a context follows its scope's tenant.</summary>
     internal Guid? CurrentTenantId => tenant.TenantId;
 
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
-            .UseSnakeCaseNamingConvention();
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(TenantSession.Interceptor);
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {
@@ -130,8 +138,8 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
             var rowTenant = entry.Entity switch
             {
                 ITenantOwned owned => owned.TenantId,
-                // Provisioning adds tenants before any tenant is current; changing one needs it to be current.
-                Tenant t when entry.State != EntityState.Added => t.Id,
+                // Provisioning makes a new tenant current before adding it, as row-level security requires.
+                Tenant t => t.Id,
                 _ => (Guid?)null,
             };
             if (rowTenant is not { } rowTenantId)

@@ -25,9 +25,12 @@ public sealed partial class DemoSeeder(
     /// <summary>Seeds only a database with no tenant at all, so a restart never duplicates or overwrites data.</summary>
     public async Task<DemoSummary?> SeedIfEmptyAsync(CancellationToken cancellationToken)
     {
-        if (await db.Tenants.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AnyAsync(cancellationToken))
+        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
         {
-            return null;
+            if (await db.Tenants.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AnyAsync(cancellationToken))
+            {
+                return null;
+            }
         }
 
         return await SeedAsync(cancellationToken);
@@ -37,12 +40,11 @@ public sealed partial class DemoSeeder(
     {
         var demo = options.Value;
         var started = clock.GetTimestamp();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
         var newTenant = new Tenant { Name = demo.Name, Slug = demo.Slug, TimeZone = demo.TimeZone };
+        tenant.Use(newTenant.Id);
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Tenants.Add(newTenant);
         await db.SaveChangesAsync(cancellationToken);
-        tenant.Use(newTenant.Id);
 
         db.FieldDefinitions.AddRange(DemoDataGenerator.FieldDefinitions(newTenant.Id));
         foreach (var (email, role) in DemoOptions.Users)
@@ -70,12 +72,16 @@ public sealed partial class DemoSeeder(
         return new DemoSummary(newTenant.Id, generated.Count, events);
     }
 
-    private static async Task CopyContactsAsync(NpgsqlConnection connection, IEnumerable<Contact> contacts, CancellationToken cancellationToken)
-    {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY contacts (tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone, " +
-            "birthday, subscribed_at, created_at, updated_at, tags, attributes) FROM STDIN (FORMAT BINARY)",
+    private static Task<int> CopyContactsAsync(NpgsqlConnection connection, IEnumerable<Contact> contacts, CancellationToken cancellationToken) =>
+        StagedCopy.CopyAsync(
+            connection,
+            "contacts",
+            "tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone, birthday, subscribed_at, created_at, updated_at, tags, attributes",
+            (copy, ct) => WriteContactsAsync(copy, contacts, ct),
             cancellationToken);
+
+    private static async Task WriteContactsAsync(NpgsqlBinaryImporter copy, IEnumerable<Contact> contacts, CancellationToken cancellationToken)
+    {
         foreach (var c in contacts)
         {
             await copy.StartRowAsync(cancellationToken);
@@ -96,15 +102,14 @@ public sealed partial class DemoSeeder(
             await copy.WriteAsync(c.Tags.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
             await copy.WriteAsync(c.Attributes.RootElement.GetRawText(), NpgsqlDbType.Jsonb, cancellationToken);
         }
-
-        await copy.CompleteAsync(cancellationToken);
     }
 
-    private static async Task<int> CopyEventsAsync(NpgsqlConnection connection, IEnumerable<ContactEvent> events, CancellationToken cancellationToken)
+    private static Task<int> CopyEventsAsync(NpgsqlConnection connection, IEnumerable<ContactEvent> events, CancellationToken cancellationToken) =>
+        StagedCopy.CopyAsync(
+            connection, "contact_events", "tenant_id, id, contact_id, type, occurred_at, properties", (copy, ct) => WriteEventsAsync(copy, events, ct), cancellationToken);
+
+    private static async Task WriteEventsAsync(NpgsqlBinaryImporter copy, IEnumerable<ContactEvent> events, CancellationToken cancellationToken)
     {
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY contact_events (tenant_id, id, contact_id, type, occurred_at, properties) FROM STDIN (FORMAT BINARY)",
-            cancellationToken);
         foreach (var e in events)
         {
             await copy.StartRowAsync(cancellationToken);
@@ -115,8 +120,6 @@ public sealed partial class DemoSeeder(
             await copy.WriteAsync(e.OccurredAt, NpgsqlDbType.TimestampTz, cancellationToken);
             await copy.WriteAsync(e.Properties.RootElement.GetRawText(), NpgsqlDbType.Jsonb, cancellationToken);
         }
-
-        return (int)await copy.CompleteAsync(cancellationToken);
     }
 
     private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Text.Json;
 using Hangfire;
 using Hangfire.States;
 using Microsoft.EntityFrameworkCore;
@@ -21,11 +22,8 @@ public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
     [JobDisplayName("Sweep: refresh every dynamic segment of every tenant")]
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
-        // The one query that reads across tenants: it lists work, and each job then acts for one tenant.
-        var segments = await db.Segments.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
-            .Live()
-            .Select(s => new { s.TenantId, s.Id, s.Type, s.Definition })
-            .ToListAsync(cancellationToken);
+        // It lists every tenant's work; each job then acts for one tenant.
+        var segments = await ListAllAsync(cancellationToken);
 
         var queued = 0;
         foreach (var tenant in segments.GroupBy(s => s.TenantId))
@@ -46,5 +44,17 @@ public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
         }
 
         return queued;
+    }
+
+    private async Task<List<(Guid TenantId, Guid Id, string Type, JsonDocument? Definition)>> ListAllAsync(CancellationToken cancellationToken)
+    {
+        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
+        {
+            var segments = await db.Segments.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
+                .Live()
+                .Select(s => new { s.TenantId, s.Id, s.Type, s.Definition })
+                .ToListAsync(cancellationToken);
+            return segments.ConvertAll(s => (s.TenantId, s.Id, s.Type, s.Definition));
+        }
     }
 }

@@ -27,16 +27,20 @@ public sealed class ProvisionTenant(SegmenterDbContext db, TenantContext tenant,
     public async Task<ProvisionedTenant> HandleAsync(ProvisionTenantRequest request, CancellationToken cancellationToken)
     {
         await new ProvisionTenantValidator().ValidateAndThrowAsync(request, cancellationToken);
-        if (await db.Tenants.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AnyAsync(t => t.Slug == request.Slug, cancellationToken))
+        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
         {
-            throw new ConflictException($"The slug '{request.Slug}' is taken.");
+            if (await db.Tenants.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AnyAsync(t => t.Slug == request.Slug, cancellationToken))
+            {
+                throw new ConflictException($"The slug '{request.Slug}' is taken.");
+            }
         }
 
+        // The new tenant is current before its row is written: row-level security lets a connection write only its own tenant.
         var created = new Tenant { Name = request.Name!.Trim(), Slug = request.Slug!, TimeZone = request.TimeZone ?? "UTC" };
+        tenant.Use(created.Id);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Tenants.Add(created);
         await db.SaveChangesAsync(cancellationToken);
-        tenant.Use(created.Id);
         var key = await keys.IssueAsync("First admin key", TenantRole.Admin, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ProvisionedTenant(created, key.Secret);

@@ -13,12 +13,22 @@ public sealed record TenantMembership(Guid TenantId, string TenantName, string R
 public sealed class TenantMemberships(SegmenterDbContext db)
 {
     /// <summary>The user's tenants by name.</summary>
-    public async Task<IReadOnlyList<TenantMembership>> ForUserAsync(Guid userId, CancellationToken cancellationToken) =>
-        await Query(userId, tenantId: null).ToListAsync(cancellationToken);
+    public async Task<IReadOnlyList<TenantMembership>> ForUserAsync(Guid userId, CancellationToken cancellationToken)
+    {
+        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
+        {
+            return await Query(userId, tenantId: null).ToListAsync(cancellationToken);
+        }
+    }
 
     /// <summary>The user's membership of one tenant, or null when the user does not belong to it (any more).</summary>
-    public async Task<TenantMembership?> FindAsync(Guid userId, Guid tenantId, CancellationToken cancellationToken) =>
-        await Query(userId, tenantId).SingleOrDefaultAsync(cancellationToken);
+    public async Task<TenantMembership?> FindAsync(Guid userId, Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
+        {
+            return await Query(userId, tenantId).SingleOrDefaultAsync(cancellationToken);
+        }
+    }
 
     private IQueryable<TenantMembership> Query(Guid userId, Guid? tenantId) =>
         from membership in db.TenantUsers.IgnoreQueryFilters([SegmenterDbContext.TenantFilter])

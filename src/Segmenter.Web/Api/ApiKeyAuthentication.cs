@@ -33,7 +33,6 @@ internal sealed class ApiKeyAuthentication(IOptionsMonitor<AuthenticationSchemeO
             return AuthenticateResult.Fail("The API key is not valid.");
         }
 
-        Context.RequestServices.GetRequiredService<TenantContext>().Use(identity.TenantId);
         Context.RequestServices.GetRequiredService<AuditActor>().Use(AuditActor.ApiKey, identity.KeyId, $"API key '{identity.Name}'");
         var principal = new ClaimsPrincipal(new ClaimsIdentity(
             [

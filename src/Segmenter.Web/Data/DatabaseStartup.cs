@@ -1,4 +1,3 @@
-using Microsoft.EntityFrameworkCore;
 using Segmenter.Core;
 using Segmenter.Core.Data;
 using Segmenter.Core.Demo;
@@ -19,19 +18,17 @@ internal static partial class DatabaseStartup
         return builder;
     }
 
+    /// <summary>
+    /// Migrates as the schema's owner (<c>ConnectionStrings:SegmenterOwner</c>) and grants the application's role
+    /// (<c>ConnectionStrings:Segmenter</c>) what it needs; the application itself never owns a table (ADR-009).
+    /// </summary>
     public static async Task MigrateDatabaseAsync(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(DatabaseStartup));
-        await using (var scope = app.Services.CreateAsyncScope())
-        {
-            var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
-            var pending = (await db.Database.GetPendingMigrationsAsync()).ToList();
-            await db.Database.MigrateAsync();
-            LogMigrated(logger, pending.Count, pending);
-        }
-
-        // Hangfire's storage installs its own schema when it is first built.
-        _ = app.Services.GetRequiredService<Hangfire.JobStorage>();
+        var owner = app.Configuration.GetConnectionString("SegmenterOwner")
+            ?? throw new InvalidOperationException("ConnectionStrings:SegmenterOwner is not set: migrations run as the role that owns the schema.");
+        var applied = await SegmenterDatabase.MigrateAsync(owner, app.Configuration.GetConnectionString("Segmenter")!, app.Lifetime.ApplicationStopping);
+        LogMigrated(logger, applied.Count, applied);
     }
 
     /// <summary>In development (or with Segmenter:Database:MigrateOnStartup): migrate, then seed the demo tenant into an empty database.</summary>

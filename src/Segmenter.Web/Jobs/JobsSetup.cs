@@ -1,6 +1,7 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Options;
+using Segmenter.Core.Data;
 using Segmenter.Core.Membership;
 using Segmenter.Core.Tenancy;
 
@@ -28,8 +29,9 @@ internal static class JobsSetup
                 storage => storage.UseNpgsqlConnection(connectionString),
                 new PostgreSqlStorageOptions
                 {
-                    SchemaName = "hangfire",
-                    PrepareSchemaIfNecessary = true,
+                    SchemaName = SegmenterDatabase.HangfireSchema,
+                    // Installed by the migrations, as the schema's owner; the application's role may not create schemas.
+                    PrepareSchemaIfNecessary = false,
                     // A job keeps its lease while it runs, however long; a crashed worker's job is picked up again.
                     UseSlidingInvisibilityTimeout = true,
                     // Workers hear of a new job by LISTEN/NOTIFY at once instead of polling every 15 s.

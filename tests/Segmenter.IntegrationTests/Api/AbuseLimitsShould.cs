@@ -48,7 +48,7 @@ public sealed class AbuseLimitsShould(LimitedApiHost host) : IClassFixture<Limit
     {
         var ct = TestContext.Current.CancellationToken;
         var (tenant, admin, _) = await host.ProvisionAsync();
-        await using (var connection = new NpgsqlConnection(host.ConnectionString))
+        await using (var connection = new NpgsqlConnection(host.OwnerConnectionString))
         {
             await connection.OpenAsync(ct);
             await using var insert = new NpgsqlCommand("""

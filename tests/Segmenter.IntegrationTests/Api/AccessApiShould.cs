@@ -69,7 +69,7 @@ public sealed class AccessApiShould(ApiHost host) : IClassFixture<ApiHost>
         await AssertProblemAsync(
             await marketer.PostAsJsonAsync("/api/v1/fields", new { key = "plan", label = "Plan", type = "text" }, ct), HttpStatusCode.Forbidden);
 
-        await using (var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext()))
+        await using (var db = PostgresServer.CreateContext(host.OwnerConnectionString, new TenantContext()))
         {
             var stored = await db.ApiKeys.IgnoreQueryFilters().Where(k => k.TenantId == tenantId).ToListAsync(ct);
             Assert.Equal(2, stored.Count);

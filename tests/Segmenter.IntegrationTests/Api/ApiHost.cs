@@ -14,7 +14,11 @@ public class ApiHost : IAsyncLifetime
 
     private WebApplicationFactory<Program>? _factory;
 
+    /// <summary>The host's database as the application's role.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The host's database as its owner, who sees every tenant's rows.</summary>
+    public string OwnerConnectionString => PostgresServer.AsOwner(ConnectionString);
 
     public WebApplicationFactory<Program> Factory => _factory ?? throw new InvalidOperationException("The host has not started.");
 
@@ -23,7 +27,7 @@ public class ApiHost : IAsyncLifetime
         ConnectionString = await PostgresServer.CreateDatabaseAsync(TestContext.Current.CancellationToken);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => Configure(web
             .UseEnvironment("Development")
-            .UseSetting("ConnectionStrings:Segmenter", ConnectionString)
+            .UseDatabase(ConnectionString)
             .UseSetting("Segmenter:Database:MigrateOnStartup", "false")
             .UseSetting("Segmenter:Demo:SeedOnStartup", "false")
             .UseSetting("Segmenter:SystemApiKey", SystemKey)

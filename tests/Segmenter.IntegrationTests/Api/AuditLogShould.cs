@@ -49,7 +49,7 @@ public sealed class AuditLogShould(ApiHost host) : IClassFixture<ApiHost>
 
     private async Task<List<Entry>> EntriesAsync(Guid tenant)
     {
-        await using var connection = new NpgsqlConnection(host.ConnectionString);
+        await using var connection = new NpgsqlConnection(host.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT action, actor_kind, actor_name, before::text, after::text FROM audit_entries WHERE tenant_id = @tenant ORDER BY at, id", connection);

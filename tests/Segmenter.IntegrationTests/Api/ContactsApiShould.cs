@@ -65,7 +65,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
             ["contacts[1].email", "contacts[2].attributes.lifetime_value", "contacts[2].attributes.plan_type", "contacts[2].attributes.shoe_size",
              "contacts[3].birthday", "contacts[3].colour", "contacts[3].status", "contacts[3].subscribed_at", "contacts[4].email"],
             problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
-        await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
+        await using var db = PostgresServer.CreateContext(host.OwnerConnectionString, new TenantContext());
         Assert.Equal(0, await db.Contacts.IgnoreQueryFilters().CountAsync(c => c.TenantId == tenantId, ct));
         // Distinct for .NET's case-insensitive comparison, one email for PostgreSQL's lower().
         var folded = await AssertProblemAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """
@@ -92,7 +92,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         });
         var results = await Task.WhenAll(writers.Select(async body => await PostAsync(admin, "/api/v1/contacts/batch", body)));
 
-        await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
+        await using var db = PostgresServer.CreateContext(host.OwnerConnectionString, new TenantContext());
         var stored = await db.Contacts.IgnoreQueryFilters().Where(c => c.TenantId == tenantId).ToListAsync(ct);
         Assert.Equal(1_500, stored.Count);
         Assert.Equal(1_500, results.Sum(r => r.GetProperty("created").GetInt32()));
@@ -120,7 +120,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(
             ["events[1].email", "events[2].contact_id", "events[3].occurred_at", "events[3].type"],
             bad.GetProperty("errors").EnumerateObject().Select(e => e.Name).Order(StringComparer.Ordinal));
-        await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
+        await using var db = PostgresServer.CreateContext(host.OwnerConnectionString, new TenantContext());
         Assert.Equal(0, await db.ContactEvents.IgnoreQueryFilters().CountAsync(e => e.TenantId == tenantId, ct));
 
         var accepted = await PostAsync(admin, "/api/v1/events/batch", $$$"""
@@ -173,7 +173,7 @@ public sealed class ContactsApiShould(ApiHost host) : IClassFixture<ApiHost>
         await AssertProblemAsync(await admin.GetAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
         await AssertProblemAsync(await admin.DeleteAsync($"/api/v1/contacts/{id}", ct), HttpStatusCode.NotFound);
         Assert.Equal(0, (await GetJsonAsync(admin, $"/api/v1/segments/{list}")).GetProperty("member_count").GetInt32());
-        await using var db = PostgresServer.CreateContext(host.ConnectionString, new TenantContext());
+        await using var db = PostgresServer.CreateContext(host.OwnerConnectionString, new TenantContext());
         Assert.Equal(
             ["entered", "exited"],
             await db.SegmentMembershipChanges.IgnoreQueryFilters().Where(c => c.SegmentId == list).OrderBy(c => c.Id).Select(c => c.Kind).ToListAsync(ct));

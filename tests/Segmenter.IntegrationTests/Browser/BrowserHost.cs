@@ -32,7 +32,11 @@ public sealed class BrowserHost : IAsyncLifetime
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1");
 
+    /// <summary>The host's database as the application's role.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The host's database as its owner, who sees every tenant's rows.</summary>
+    public string OwnerConnectionString => PostgresServer.AsOwner(ConnectionString);
 
     public IServiceProvider Services => _factory?.Services ?? throw new InvalidOperationException("The host has not started.");
 
@@ -41,7 +45,7 @@ public sealed class BrowserHost : IAsyncLifetime
         ConnectionString = await PostgresServer.CreateDatabaseAsync(TestContext.Current.CancellationToken);
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Development")
-            .UseSetting("ConnectionStrings:Segmenter", ConnectionString)
+            .UseDatabase(ConnectionString)
             .UseSetting("Segmenter:Database:MigrateOnStartup", "false")
             .UseSetting("Segmenter:Demo:SeedOnStartup", "false")
             .UseSetting("Segmenter:Jobs:Workers", "1")
@@ -95,6 +99,7 @@ public sealed class BrowserHost : IAsyncLifetime
     {
         await using var scope = Services.CreateAsyncScope();
         var tenant = new Tenant { Name = name, Slug = $"t-{Guid.NewGuid():N}"[..30], TimeZone = "UTC" };
+        scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenant.Id);
         var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
         db.Tenants.Add(tenant);
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);

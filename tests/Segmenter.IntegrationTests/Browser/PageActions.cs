@@ -23,6 +23,8 @@ public static class PageActions
     {
         await select.ClickAsync();
         await page.PickAsync(option);
+        // The list closes once the server has taken the choice; a click before that can act on the old value.
+        await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
     }
 
     /// <summary>Clicks the option with exactly this text in the open popover.</summary>

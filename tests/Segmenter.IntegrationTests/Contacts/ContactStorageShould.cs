@@ -66,7 +66,7 @@ public sealed class ContactStorageShould(DatabaseFixture database) : IClassFixtu
             await db.SaveChangesAsync(ct);
         }
 
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
         await connection.OpenAsync(ct);
         await using var command = new NpgsqlCommand(
             """

@@ -107,7 +107,7 @@ public sealed class ContactTenantShould(DatabaseFixture database) : IClassFixtur
 
     private async Task<NpgsqlConnection> OpenAsync()
     {
-        var connection = new NpgsqlConnection(database.ConnectionString);
+        var connection = new NpgsqlConnection(database.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         return connection;
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
+using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
 using Segmenter.IntegrationTests.Infrastructure;
 
@@ -32,6 +33,24 @@ public sealed class MigrationsShould
         finally
         {
             await PostgresServer.DropDatabaseAsync(connectionString);
+        }
+    }
+
+    [Fact]
+    public async Task Refuse_to_grant_the_application_a_role_that_bypasses_row_level_security()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var owner = await PostgresServer.CreateEmptyDatabaseAsync(ct);
+        try
+        {
+            // The server's user is the owner and a superuser: as the application's role, it would see every tenant.
+            var refused = await Assert.ThrowsAsync<PostgresException>(() => SegmenterDatabase.MigrateAsync(owner, owner, ct));
+
+            Assert.Contains("bypasses row-level security", refused.MessageText, StringComparison.Ordinal);
+        }
+        finally
+        {
+            await PostgresServer.DropDatabaseAsync(owner);
         }
     }
 

@@ -9,7 +9,11 @@ namespace Segmenter.IntegrationTests.Infrastructure;
 /// </summary>
 public sealed class DatabaseFixture : IAsyncLifetime
 {
+    /// <summary>The database as the application's role, under row-level security.</summary>
     public string ConnectionString { get; private set; } = "";
+
+    /// <summary>The database as its owner, who sees every tenant's rows (<see cref="PostgresServer.AsOwner"/>).</summary>
+    public string OwnerConnectionString => PostgresServer.AsOwner(ConnectionString);
 
     public async ValueTask InitializeAsync() =>
         ConnectionString = await PostgresServer.CreateDatabaseAsync(TestContext.Current.CancellationToken);
@@ -32,7 +36,7 @@ public sealed class DatabaseFixture : IAsyncLifetime
     {
         var slug = $"t-{Guid.NewGuid():N}";
         var tenant = new Tenant { Name = slug, Slug = slug, TimeZone = timeZone ?? "UTC" };
-        await using var db = CreateContext();
+        await using var db = CreateContext(tenant.Id);
         db.Tenants.Add(tenant);
         await db.SaveChangesAsync(TestContext.Current.CancellationToken);
         return tenant;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Hangfire.Logging;
 using Hangfire.PostgreSql;
 using Hangfire.PostgreSql.Factories;
@@ -17,8 +18,19 @@ public sealed class HangfireTests
         LogProvider.SetCurrentLogProvider(null);
         var options = new PostgreSqlStorageOptions
         {
-            SchemaName = "hangfire", PrepareSchemaIfNecessary = true, UseSlidingInvisibilityTimeout = true, QueuePollInterval = TimeSpan.FromMilliseconds(100),
+            SchemaName = "hangfire", PrepareSchemaIfNecessary = false, UseSlidingInvisibilityTimeout = true, QueuePollInterval = TimeSpan.FromMilliseconds(100),
         };
         return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
     }
+}
+
+internal static class HangfireInstallerLogging
+{
+    /// <summary>
+    /// Hangfire.PostgreSql's schema installer takes its logger once per process from the log provider current
+    /// at the time; a disposed web host's provider would break it for the rest of the run. It takes Hangfire's
+    /// default here, before any host exists.
+    /// </summary>
+    [ModuleInitializer]
+    internal static void TakeTheLoggerBeforeAnyHost() => RuntimeHelpers.RunClassConstructor(typeof(PostgreSqlObjectsInstaller).TypeHandle);
 }

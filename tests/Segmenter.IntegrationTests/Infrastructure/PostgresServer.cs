@@ -1,4 +1,5 @@
 using DotNet.Testcontainers.Builders;
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using Segmenter.Core.Data;
@@ -10,25 +11,34 @@ namespace Segmenter.IntegrationTests.Infrastructure;
 /// <summary>
 /// The PostgreSQL server the tests run on: <c>SEGMENTER_TEST_DB</c> when set (how CI and the developer
 /// machines run), else a Testcontainers PostgreSQL when a Docker engine answers, else a failure that says
-/// how to start one. Never a skip: a run without a database must not look green.
+/// how to start one. Never a skip: a run without a database must not look green. The server's user owns
+/// the schema and migrates it; the application, and the tests that act as it, connect as
+/// <see cref="AppRole"/>, under row-level security like the real app.
 /// </summary>
 public static class PostgresServer
 {
+    /// <summary>The application's role in tests: not the owner, no superuser, no BYPASSRLS (made by the migrations).</summary>
+    public const string AppRole = "segmenter_app";
+
+    private const string AppPassword = "segmenter-test";
     private const string EnvironmentVariable = "SEGMENTER_TEST_DB";
     private static readonly Lazy<Task<string>> Server = new(StartAsync);
     private static readonly SemaphoreSlim TemplateLock = new(1, 1);
     private static string? _template;
 
-    /// <summary>A new database cloned from a migrated template; drop it with <see cref="DropDatabaseAsync"/>.</summary>
+    /// <summary>
+    /// A new database cloned from a migrated template, as the application's role; drop it with
+    /// <see cref="DropDatabaseAsync"/>.
+    /// </summary>
     public static async Task<string> CreateDatabaseAsync(CancellationToken cancellationToken)
     {
         var template = await EnsureTemplateAsync(cancellationToken);
         var name = $"test_{Guid.NewGuid():N}";
         await ExecuteOnServerAsync($"CREATE DATABASE {name} TEMPLATE {template}", cancellationToken);
-        return await ConnectionStringForAsync(name);
+        return AsApp(await ConnectionStringForAsync(name));
     }
 
-    /// <summary>A new empty database, for tests of the migrations themselves.</summary>
+    /// <summary>A new empty database, as its owner, for tests of the migrations themselves.</summary>
     public static async Task<string> CreateEmptyDatabaseAsync(CancellationToken cancellationToken)
     {
         var name = $"test_{Guid.NewGuid():N}";
@@ -36,10 +46,30 @@ public static class PostgresServer
         return await ConnectionStringForAsync(name);
     }
 
+    /// <summary>The same database as the application's role.</summary>
+    public static string AsApp(string connectionString) =>
+        new NpgsqlConnectionStringBuilder(connectionString) { Username = AppRole, Password = AppPassword }.ConnectionString;
+
+    /// <summary>
+    /// The same database as the schema's owner, a superuser here: for migrations, for tests that look at every
+    /// tenant's rows at once, and for administration (terminating a backend).
+    /// </summary>
+    public static string AsOwner(string connectionString)
+    {
+        var server = new NpgsqlConnectionStringBuilder(Server.Value.Result);
+        return new NpgsqlConnectionStringBuilder(connectionString) { Username = server.Username, Password = server.Password }.ConnectionString;
+    }
+
+    /// <summary>A web host on the database: the app as its role, migrations (when it runs them) as the owner.</summary>
+    public static IWebHostBuilder UseDatabase(this IWebHostBuilder web, string appConnectionString) => web
+        .UseSetting("ConnectionStrings:Segmenter", appConnectionString)
+        .UseSetting("ConnectionStrings:SegmenterOwner", AsOwner(appConnectionString));
+
     public static async Task DropDatabaseAsync(string connectionString)
     {
-        using (var connection = new NpgsqlConnection(connectionString))
+        foreach (var user in new[] { AsApp(connectionString), AsOwner(connectionString) })
         {
+            using var connection = new NpgsqlConnection(user);
             NpgsqlConnection.ClearPool(connection);
         }
 
@@ -117,10 +147,7 @@ public static class PostgresServer
                     await ExecuteAsync(server, $"DROP DATABASE IF EXISTS {building} WITH (FORCE)", cancellationToken);
                     await ExecuteAsync(server, $"CREATE DATABASE {building}", cancellationToken);
                     var buildingConnection = await ConnectionStringForAsync(building);
-                    await using (var context = CreateContext(buildingConnection, new TenantContext()))
-                    {
-                        await context.Database.MigrateAsync(cancellationToken);
-                    }
+                    await SegmenterDatabase.MigrateAsync(buildingConnection, AsApp(buildingConnection), cancellationToken);
 
                     NpgsqlConnection.ClearAllPools();
                     await ExecuteAsync(server, $"ALTER DATABASE {building} RENAME TO {template}", cancellationToken);

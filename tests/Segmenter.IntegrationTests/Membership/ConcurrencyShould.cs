@@ -54,7 +54,7 @@ public sealed class ConcurrencyShould(DatabaseFixture database) : IClassFixture<
             var halfway = await doomed.ServiceProvider.GetRequiredService<MembershipEngine>().RefreshAsync(segmentId, ct);
             Assert.Equal(20, halfway.Entered);
 
-            await using (var admin = new NpgsqlConnection(database.ConnectionString))
+            await using (var admin = new NpgsqlConnection(database.OwnerConnectionString))
             {
                 await admin.OpenAsync(ct);
                 await using var kill = new NpgsqlCommand($"SELECT pg_terminate_backend({pid})", admin);
@@ -101,7 +101,7 @@ public sealed class ConcurrencyShould(DatabaseFixture database) : IClassFixture<
 
     private async Task<int> WaitingAdvisoryLocksAsync()
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand(
             "SELECT count(*)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",

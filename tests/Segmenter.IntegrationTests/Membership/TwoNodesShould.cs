@@ -87,7 +87,7 @@ public sealed class TwoNodesShould(DatabaseFixture database) : IClassFixture<Dat
 
     private async Task<long> ScalarAsync(string sql)
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand(sql, connection);
         return (long)(await command.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
@@ -96,7 +96,7 @@ public sealed class TwoNodesShould(DatabaseFixture database) : IClassFixture<Dat
     /// <summary>Every refresh job with its arguments and how many times a worker started it.</summary>
     private async Task<List<(string Arguments, long Processed)>> RefreshJobsAsync()
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand("""
             SELECT j.arguments::text, count(s.id) FILTER (WHERE s.name = 'Processing')
@@ -131,7 +131,7 @@ public sealed class TwoNodesShould(DatabaseFixture database) : IClassFixture<Dat
     /// <summary>The names of the Hangfire servers that processed a refresh job (Hangfire names a server "name:pid:guid").</summary>
     private async Task<List<string>> ServersThatRefreshedAsync()
     {
-        await using var connection = new NpgsqlConnection(database.ConnectionString);
+        await using var connection = new NpgsqlConnection(database.OwnerConnectionString);
         await connection.OpenAsync(TestContext.Current.CancellationToken);
         await using var command = new NpgsqlCommand("""
             SELECT DISTINCT split_part(s.data::jsonb ->> 'ServerId', ':', 1)

@@ -38,19 +38,20 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
         var b = await database.NewTenantAsync();
         await TenantGraph.SeedAsync(database, a.Id);
         await TenantGraph.SeedAsync(database, b.Id);
+        var tenantColumn = table == "tenants" ? "id" : "tenant_id";
 
         await using var asB = database.CreateContext(b.Id);
         var seenByB = await TenantTables[table](asB).ToListAsync(ct);
-        var tenantColumn = table == "tenants" ? "id" : "tenant_id";
-#pragma warning disable EF1003 // The table name comes from the fixed list above, never from input.
-        var rowsOfA = await asB.Database
-            .SqlQueryRaw<int>("SELECT count(*)::int AS \"Value\" FROM " + table + " WHERE " + tenantColumn + " = {0}", a.Id)
-            .SingleAsync(ct);
-#pragma warning restore EF1003
+        // SQL that forgets its tenant filter: row-level security alone keeps A's rows out.
+        var seenByRawSql = await RawTenantIdsAsync(asB, table, tenantColumn);
+        await using var owner = PostgresServer.CreateContext(database.OwnerConnectionString, new TenantContext());
+        var rowsOfA = await RawTenantIdsAsync(owner, table, tenantColumn, a.Id);
 
-        Assert.True(rowsOfA > 0, $"tenant A has no row in {table}: the test would prove nothing");
+        Assert.NotEmpty(rowsOfA);
         Assert.NotEmpty(seenByB);
         Assert.All(seenByB, id => Assert.Equal(b.Id, id));
+        Assert.NotEmpty(seenByRawSql);
+        Assert.All(seenByRawSql, id => Assert.Equal(b.Id, id));
     }
 
     [Fact]
@@ -64,7 +65,106 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
         foreach (var (table, rows) in TenantTables)
         {
             Assert.False(await rows(noTenant).AnyAsync(ct), $"{table} shows rows outside of any tenant");
+            Assert.Empty(await RawTenantIdsAsync(noTenant, table, table == "tenants" ? "id" : "tenant_id"));
         }
+    }
+
+    [Fact]
+    public async Task Never_show_the_tenant_of_a_pooled_connections_last_use()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var a = await database.NewTenantAsync();
+        var b = await database.NewTenantAsync();
+        await TenantGraph.SeedAsync(database, a.Id);
+        await TenantGraph.SeedAsync(database, b.Id);
+        // One physical connection, and no DISCARD ALL from Npgsql between uses: the reset has to be Segmenter's own.
+        var pooled = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { MaxPoolSize = 1, NoResetOnClose = true }.ConnectionString;
+
+        int backendOfA;
+        await using (var asA = PostgresServer.CreateContext(pooled, Tenant(a.Id)))
+        {
+            Assert.Equal([a.Id], await RawTenantIdsAsync(asA, "contacts", "tenant_id"));
+            backendOfA = await BackendAsync(asA);
+            // A session left reading across tenants, as a bug or a broken dispose would leave it.
+            await asA.Database.OpenConnectionAsync(ct);
+            await asA.Database.ExecuteSqlRawAsync("SELECT set_config('segmenter.cross_tenant', 'on', false)", ct);
+            Assert.Superset(new HashSet<Guid> { a.Id, b.Id }, (await RawTenantIdsAsync(asA, "segments", "tenant_id")).ToHashSet());
+        }
+
+        await using (var asB = PostgresServer.CreateContext(pooled, Tenant(b.Id)))
+        {
+            Assert.Equal(backendOfA, await BackendAsync(asB));
+            Assert.Equal([b.Id], await RawTenantIdsAsync(asB, "contacts", "tenant_id"));
+            Assert.Equal([b.Id], await RawTenantIdsAsync(asB, "segments", "tenant_id"));
+        }
+
+        await using var noTenant = PostgresServer.CreateContext(pooled, new TenantContext());
+        Assert.Equal(backendOfA, await BackendAsync(noTenant));
+        Assert.Empty(await RawTenantIdsAsync(noTenant, "contacts", "tenant_id"));
+    }
+
+    [Fact]
+    public async Task Refuse_raw_sql_that_writes_another_tenants_rows()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var a = await database.NewTenantAsync();
+        var b = await database.NewTenantAsync();
+        var graphOfA = await TenantGraph.SeedAsync(database, a.Id);
+        await using var asB = database.CreateContext(b.Id);
+
+        var insert = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => asB.Database.ExecuteSqlAsync(
+            $"INSERT INTO segments (tenant_id, id, name, type, member_count, created_at, updated_at) VALUES ({a.Id}, {Guid.NewGuid()}, 'Planted', 'static', 0, now(), now())", ct));
+        var updated = await asB.Database.ExecuteSqlAsync($"UPDATE contacts SET city = 'Hacked' WHERE id = {graphOfA.ContactId}", ct);
+        var deleted = await asB.Database.ExecuteSqlAsync($"DELETE FROM segment_members WHERE segment_id = {graphOfA.SegmentId}", ct);
+
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, insert.SqlState);
+        Assert.Equal((0, 0), (updated, deleted));
+        await using var asA = database.CreateContext(a.Id);
+        Assert.Null(await asA.Contacts.Where(c => c.Id == graphOfA.ContactId).Select(c => c.City).SingleAsync(ct));
+        Assert.True(await asA.SegmentMembers.AnyAsync(m => m.SegmentId == graphOfA.SegmentId, ct));
+    }
+
+    [Fact]
+    public async Task Guard_every_tenant_table_with_forced_row_level_security_for_a_role_that_cannot_bypass_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var db = database.CreateContext();
+
+        var unguarded = await db.Database.SqlQueryRaw<string>("""
+            SELECT c.relname AS "Value" FROM pg_class AS c JOIN pg_namespace AS n ON n.oid = c.relnamespace
+            WHERE n.nspname = 'public' AND c.relkind = 'r'
+              AND (c.relname = 'tenants' OR EXISTS (SELECT FROM pg_attribute WHERE attrelid = c.oid AND attname = 'tenant_id' AND NOT attisdropped))
+              AND NOT (c.relrowsecurity AND c.relforcerowsecurity
+                       AND EXISTS (SELECT FROM pg_policy WHERE polrelid = c.oid AND polname = 'tenant_isolation'))
+            """).ToListAsync(ct);
+        var guarded = await db.Database.SqlQueryRaw<string>(
+            "SELECT relname AS \"Value\" FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relrowsecurity").ToListAsync(ct);
+        var role = await db.Database.SqlQueryRaw<string>("""
+            SELECT format('%s super=%s bypassrls=%s owns=%s', rolname, rolsuper::text, rolbypassrls::text,
+                          (SELECT count(*) FROM pg_class WHERE relowner = r.oid AND relkind = 'r')) AS "Value"
+            FROM pg_roles AS r WHERE rolname = current_user
+            """).SingleAsync(ct);
+
+        Assert.Empty(unguarded);
+        Assert.Equal(TenantTables.Keys.Order(), guarded.Order());
+        Assert.Equal($"{PostgresServer.AppRole} super=false bypassrls=false owns=0", role);
+    }
+
+    [Fact]
+    public async Task Keep_the_tenant_sargable_so_an_index_led_by_tenant_id_is_used()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var a = await database.NewTenantAsync();
+        await using var asA = database.CreateContext(a.Id);
+        await asA.Database.BeginTransactionAsync(ct);
+        await asA.Database.ExecuteSqlRawAsync("SET LOCAL enable_seqscan = off", ct);
+
+        // No tenant in the query: the policy's condition is the only one on tenant_id.
+        var plan = string.Join("\n", await asA.Database.SqlQueryRaw<string>(
+            "EXPLAIN SELECT * FROM contacts WHERE email_normalized = 'x@example.test'").ToListAsync(ct));
+
+        Assert.Contains("Index Scan using ix_contacts_tenant_id_email_normalized", plan, StringComparison.Ordinal);
+        Assert.Matches(@"Index Cond: \(\(tenant_id = \(NULLIF\(current_setting\('segmenter.tenant_id'", plan);
     }
 
     [Fact]
@@ -95,6 +195,25 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
         await using var asA = database.CreateContext(a.Id);
         Assert.Null(await asA.Contacts.Where(c => c.Id == graphOfA.ContactId).Select(c => c.City).SingleAsync(ct));
         Assert.True(await asA.Segments.AnyAsync(s => s.Id == graphOfA.SegmentId, ct));
+    }
+
+    private static async Task<List<Guid>> RawTenantIdsAsync(SegmenterDbContext db, string table, string tenantColumn, Guid? onlyTenant = null)
+    {
+#pragma warning disable EF1003 // Table and column come from the fixed list above, never from input.
+        return await db.Database
+            .SqlQueryRaw<Guid>($"SELECT {tenantColumn} AS \"Value\" FROM {table}" + (onlyTenant is null ? "" : $" WHERE {tenantColumn} = {{0}}"), onlyTenant ?? Guid.Empty)
+            .ToListAsync(TestContext.Current.CancellationToken);
+#pragma warning restore EF1003
+    }
+
+    private static async Task<int> BackendAsync(SegmenterDbContext db) =>
+        await db.Database.SqlQueryRaw<int>("SELECT pg_backend_pid() AS \"Value\"").SingleAsync(TestContext.Current.CancellationToken);
+
+    private static TenantContext Tenant(Guid id)
+    {
+        var tenant = new TenantContext();
+        tenant.Use(id);
+        return tenant;
     }
 
     private static IQueryable<Guid> TenantIds<T>(IQueryable<T> rows)

@@ -12,8 +12,10 @@ public sealed class TenantMembershipsShould(DatabaseFixture database) : IClassFi
         var ct = TestContext.Current.CancellationToken;
         var mine = await TenantGraph.SeedAsync(database, (await database.NewTenantAsync()).Id);
         var theirs = await TenantGraph.SeedAsync(database, (await database.NewTenantAsync()).Id);
+        await using var asMine = database.CreateContext(mine.TenantId);
+        var myUser = await asMine.TenantUsers.Select(u => u.UserId).SingleAsync(ct);
+        // Sign-in reads before any tenant is current.
         await using var db = database.CreateContext();
-        var myUser = db.TenantUsers.IgnoreQueryFilters().Single(u => u.TenantId == mine.TenantId).UserId;
         var memberships = new TenantMemberships(db);
 
         var found = await memberships.ForUserAsync(myUser, ct);

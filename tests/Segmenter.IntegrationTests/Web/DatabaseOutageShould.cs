@@ -30,7 +30,8 @@ public sealed class DatabaseOutageShould
         {
             await using var factory = new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
                 .UseEnvironment("Development")
-                .UseSetting("ConnectionStrings:Segmenter", connectionString)
+                .UseSetting("ConnectionStrings:Segmenter", PostgresServer.AsApp(connectionString))
+                .UseSetting("ConnectionStrings:SegmenterOwner", connectionString)
                 .UseSetting("Segmenter:Database:MigrateOnStartup", "true")
                 .UseSetting("Segmenter:Demo:SeedOnStartup", "false")
                 .UseSetting("Segmenter:SystemApiKey", "outage-system-key")

@@ -47,7 +47,8 @@ public sealed class WebHostShould : IAsyncLifetime
         await using var secondStart = CreateHost();
         using var _ = secondStart.CreateClient();
         await using var scope = secondStart.Services.CreateAsyncScope();
-        var db = scope.ServiceProvider.GetRequiredService<Segmenter.Core.Data.SegmenterDbContext>();
+        // As the owner: the app's own role sees no tenant's rows without a tenant.
+        await using var db = PostgresServer.CreateContext(_connectionString, new TenantContext());
         var demo = await db.Tenants.IgnoreQueryFilters().SingleAsync(ct);
         Assert.Equal("demo", demo.Slug);
         Assert.Equal(DemoContacts, await db.Contacts.IgnoreQueryFilters().CountAsync(c => c.TenantId == demo.Id, ct));
@@ -106,9 +107,13 @@ public sealed class WebHostShould : IAsyncLifetime
         Guid tenantId, segmentId, contactId;
         await using (var setup = host.Services.CreateAsyncScope())
         {
-            var db = setup.ServiceProvider.GetRequiredService<SegmenterDbContext>();
-            tenantId = await db.Tenants.IgnoreQueryFilters().Select(t => t.Id).SingleAsync(ct);
+            await using (var owner = PostgresServer.CreateContext(_connectionString, new TenantContext()))
+            {
+                tenantId = await owner.Tenants.IgnoreQueryFilters().Select(t => t.Id).SingleAsync(ct);
+            }
+
             setup.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
+            var db = setup.ServiceProvider.GetRequiredService<SegmenterDbContext>();
             var segment = await setup.ServiceProvider.GetRequiredService<CreateSegment>().HandleAsync(new CreateSegmentRequest(
                 "Marked", null, SegmentType.Dynamic, RuleJson.ParseDefinition("""{"logic":"and","rules":[{"field":"city","operator":"equals","value":"Sweepville"}]}""")), null, ct);
             Assert.Equal(0, segment.MemberCount);
@@ -138,7 +143,7 @@ public sealed class WebHostShould : IAsyncLifetime
     private WebApplicationFactory<Program> CreateHost(string sweepCron = "*/5 * * * *") =>
         new WebApplicationFactory<Program>().WithWebHostBuilder(web => web
             .UseEnvironment("Development")
-            .UseSetting("ConnectionStrings:Segmenter", _connectionString)
+            .UseDatabase(PostgresServer.AsApp(_connectionString))
             .UseSetting("Segmenter:Demo:Contacts", DemoContacts.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .UseSetting("Segmenter:Jobs:Workers", "1")
             .UseSetting("Segmenter:Refresh:Cron", sweepCron));
