@@ -1,8 +1,10 @@
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
+using Segmenter.Core.Rules;
 using Segmenter.Core.Segments;
 using Segmenter.Core.Tenancy;
 
@@ -18,12 +20,16 @@ public sealed record CreateCampaignRequest(string? Name, AudienceRequest? Audien
 /// <c>EXISTS</c> on memberships), counted live while a campaign is a draft; locking copies the recipients
 /// as they are, after which they never change.
 /// </summary>
-public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Audit.AuditLog audit, TimeProvider clock)
+public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Audit.AuditLog audit, TimeProvider clock, IOptions<RuleLimits> limits)
 {
     public const int MaxSegments = 50;
 
-    public async Task<int> CountAsync(AudienceRequest audience, string path, CancellationToken cancellationToken) =>
-        await (await QueryAsync(audience, path, cancellationToken)).CountAsync(cancellationToken);
+    /// <exception cref="QueryTimeoutException">The count ran past <see cref="RuleLimits.QueryTimeoutMs"/>.</exception>
+    public async Task<int> CountAsync(AudienceRequest audience, string path, CancellationToken cancellationToken)
+    {
+        var recipients = await QueryAsync(audience, path, cancellationToken);
+        return await TimedCountAsync(recipients, cancellationToken);
+    }
 
     public async Task<Campaign> CreateAsync(CreateCampaignRequest request, CancellationToken cancellationToken)
     {
@@ -119,7 +125,7 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Audi
         {
             counts[campaign.Id] = campaign.Status == Campaign.Locked
                 ? counts.GetValueOrDefault(campaign.Id)
-                : await Query(Audience(campaign)).CountAsync(cancellationToken);
+                : await TimedCountAsync(Query(Audience(campaign)), cancellationToken);
         }
 
         return counts;
@@ -127,6 +133,9 @@ public sealed class Audiences(SegmenterDbContext db, ITenantContext tenant, Audi
 
     public async Task<int> RecipientCountAsync(Campaign campaign, CancellationToken cancellationToken) =>
         (await RecipientCountsAsync([campaign], cancellationToken))[campaign.Id];
+
+    private Task<int> TimedCountAsync(IQueryable<Contact> recipients, CancellationToken cancellationToken) =>
+        db.TimedAsync(() => recipients.CountAsync(cancellationToken), "audience count", limits.Value.QueryTimeoutMs, cancellationToken);
 
     private async Task<IQueryable<Contact>> QueryAsync(AudienceRequest audience, string path, CancellationToken cancellationToken)
     {

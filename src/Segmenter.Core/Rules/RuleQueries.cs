@@ -154,37 +154,9 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
             : throw new ValidationException(result.Errors);
     }
 
-    /// <summary>
-    /// Runs one read under the statement timeout of <see cref="RuleLimits.QueryTimeoutMs"/>, in a transaction of
-    /// its own (<c>SET LOCAL</c>); inside a caller's transaction it runs as it is. A timeout becomes a
-    /// <see cref="QueryTimeoutException"/>; a cancellation stays a cancellation.
-    /// </summary>
-    private async Task<T> TimedAsync<T>(Func<Task<T>> read, string what, CancellationToken cancellationToken)
-    {
-        if (db.Database.CurrentTransaction is not null)
-        {
-            return await read();
-        }
-
-        var milliseconds = limits.Value.QueryTimeoutMs;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.Database.ExecuteSqlAsync($"SELECT set_config('statement_timeout', {milliseconds.ToString(CultureInfo.InvariantCulture)}, true)", cancellationToken);
-        try
-        {
-            var result = await read();
-            await transaction.CommitAsync(cancellationToken);
-            return result;
-        }
-        catch (PostgresException canceled) when (canceled.SqlState == PostgresErrorCodes.QueryCanceled && cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException("The read was cancelled.", canceled, cancellationToken);
-        }
-        catch (PostgresException timedOut) when (timedOut.SqlState == PostgresErrorCodes.QueryCanceled)
-        {
-            throw new QueryTimeoutException(
-                $"The {what} took longer than {(milliseconds < 1000 ? $"{milliseconds} ms" : $"{milliseconds / 1000.0:0.#} s")} and was stopped. Narrow the rules (a shorter time window, fewer events) or try again later.", timedOut);
-        }
-    }
+    /// <summary>One read under the statement timeout of <see cref="RuleLimits.QueryTimeoutMs"/> (<see cref="TimedReads"/>).</summary>
+    private Task<T> TimedAsync<T>(Func<Task<T>> read, string what, CancellationToken cancellationToken) =>
+        db.TimedAsync(read, what, limits.Value.QueryTimeoutMs, cancellationToken);
 
     private async Task<Expression<Func<Contact, bool>>> CompileAsync(RuleGroup definition, CancellationToken cancellationToken) =>
         (await CompileAsync(definition, null, cancellationToken)).Predicate;

@@ -9,26 +9,37 @@ namespace Segmenter.Core.Segments;
 /// <summary>
 /// Adding contacts to and removing them from a static segment by hand. Each edit is one statement under
 /// the segment's lock, logged as entries and exits like a refresh, and then passed on to the dynamic
-/// segments that read this list.
+/// segments that read this list. Edits by hand are written to the audit log with the contacts asked for and
+/// the count after; the members a creation or an import adds are part of that act.
 /// </summary>
-public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, TimeProvider clock)
+public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, Audit.AuditLog audit, TimeProvider clock)
 {
+    public const string AddedByHand = "segment.members_added";
+    public const string RemovedByHand = "segment.members_removed";
+
+    private const string AddSql = """
+        WITH entered AS (
+            INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
+            SELECT c.tenant_id, @segment, c.id, @now FROM contacts AS c
+            WHERE c.tenant_id = @tenant AND c.id = ANY(@ids)
+            ON CONFLICT DO NOTHING
+            RETURNING contact_id)
+        INSERT INTO segment_membership_changes (tenant_id, segment_id, contact_id, kind, at)
+        SELECT @tenant, @segment, contact_id, 'entered', @now FROM entered
+        """;
+
+    /// <summary>Adds contacts as part of another act (creating the list, importing into it).</summary>
     /// <returns>The segment's member count after the edit.</returns>
     public Task<int> AddAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, CancellationToken cancellationToken) =>
-        EditAsync(segmentId, contactIds, """
-            WITH entered AS (
-                INSERT INTO segment_members (tenant_id, segment_id, contact_id, entered_at)
-                SELECT c.tenant_id, @segment, c.id, @now FROM contacts AS c
-                WHERE c.tenant_id = @tenant AND c.id = ANY(@ids)
-                ON CONFLICT DO NOTHING
-                RETURNING contact_id)
-            INSERT INTO segment_membership_changes (tenant_id, segment_id, contact_id, kind, at)
-            SELECT @tenant, @segment, contact_id, 'entered', @now FROM entered
-            """, cancellationToken);
+        EditAsync(segmentId, contactIds, null, AddSql, cancellationToken);
 
     /// <returns>The segment's member count after the edit.</returns>
-    public Task<int> RemoveAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, CancellationToken cancellationToken) =>
-        EditAsync(segmentId, contactIds, """
+    public Task<int> AddByHandAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, CancellationToken cancellationToken) =>
+        EditAsync(segmentId, contactIds, AddedByHand, AddSql, cancellationToken);
+
+    /// <returns>The segment's member count after the edit.</returns>
+    public Task<int> RemoveByHandAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, CancellationToken cancellationToken) =>
+        EditAsync(segmentId, contactIds, RemovedByHand, """
             WITH exited AS (
                 DELETE FROM segment_members
                 WHERE tenant_id = @tenant AND segment_id = @segment AND contact_id = ANY(@ids)
@@ -49,7 +60,7 @@ public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, 
             .ToList();
     }
 
-    private async Task<int> EditAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, string sql, CancellationToken cancellationToken)
+    private async Task<int> EditAsync(Guid segmentId, IReadOnlyCollection<Guid> contactIds, string? auditAction, string sql, CancellationToken cancellationToken)
     {
         var segment = await db.Segments.AsNoTracking().LiveAsync(segmentId, cancellationToken);
         if (segment.Type != SegmentType.Static)
@@ -78,7 +89,14 @@ public sealed class ListMembers(SegmenterDbContext db, MembershipEngine engine, 
                     new Npgsql.NpgsqlParameter("ids", ids),
                 ],
                 cancellationToken);
-            return await db.Segments.Where(s => s.Id == segmentId).Select(s => s.MemberCount).SingleAsync(cancellationToken);
+            var after = await db.Segments.Where(s => s.Id == segmentId).Select(s => s.MemberCount).SingleAsync(cancellationToken);
+            if (auditAction is not null)
+            {
+                audit.Add(auditAction, segment, null, new Dictionary<string, object> { ["contact_ids"] = ids, ["member_count"] = after });
+                await db.SaveChangesAsync(cancellationToken);
+            }
+
+            return after;
         }, cancellationToken);
 
         if (owned)

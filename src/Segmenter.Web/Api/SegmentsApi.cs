@@ -220,10 +220,10 @@ internal static class SegmentsApi
     }
 
     private static async Task<Ok<MemberCountResponse>> AddMembers(Guid id, HttpRequest request, ListMembers lists, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new MemberCountResponse(await lists.AddAsync(id, await ContactIdsAsync(request, cancellationToken), cancellationToken)));
+        TypedResults.Ok(new MemberCountResponse(await lists.AddByHandAsync(id, await ContactIdsAsync(request, cancellationToken), cancellationToken)));
 
     private static async Task<Ok<MemberCountResponse>> RemoveMembers(Guid id, HttpRequest request, ListMembers lists, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new MemberCountResponse(await lists.RemoveAsync(id, await ContactIdsAsync(request, cancellationToken), cancellationToken)));
+        TypedResults.Ok(new MemberCountResponse(await lists.RemoveByHandAsync(id, await ContactIdsAsync(request, cancellationToken), cancellationToken)));
 
     private static async Task<Created<SegmentResponse>> Freeze(Guid id, HttpRequest request, FreezeSegment freeze, CancellationToken cancellationToken)
     {

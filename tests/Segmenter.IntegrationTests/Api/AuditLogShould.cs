@@ -27,13 +27,18 @@ public sealed class AuditLogShould(ApiHost host) : IClassFixture<ApiHost>
             .GetProperty("id").GetString();
         await ReadAsync(await admin.PostAsync($"/api/v1/campaigns/{campaign}/lock", null, ct));
         var list = (await ReadAsync(await PostJsonAsync(admin, "/api/v1/segments", """{"name":"Scratch","type":"static"}"""), HttpStatusCode.Created)).GetProperty("id").GetString();
+        var contact = (await ReadAsync(await PostJsonAsync(admin, "/api/v1/contacts/batch", """{"contacts":[{"email":"listed@example.test"}]}""")))
+            .GetProperty("ids")[0].GetGuid();
+        await ReadAsync(await admin.PostAsJsonAsync($"/api/v1/segments/{list}/contacts", new { contact_ids = new[] { contact } }, ct));
+        await ReadAsync(await admin.PostAsJsonAsync($"/api/v1/segments/{list}/contacts/remove", new { contact_ids = new[] { contact } }, ct));
         Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"/api/v1/segments/{list}", ct)).StatusCode);
         await ReadAsync(await PostJsonAsync(otherAdmin, "/api/v1/segments", """{"name":"Elsewhere","type":"static"}"""), HttpStatusCode.Created);
 
         var entries = await EntriesAsync(tenant);
 
         Assert.Equal(
-            ["segment.created", "segment.updated", "segment.refreshed", "segment.frozen", "campaign.locked", "segment.created", "segment.deleted"],
+            ["segment.created", "segment.updated", "segment.refreshed", "segment.frozen", "campaign.locked", "segment.created",
+             "segment.members_added", "segment.members_removed", "segment.deleted"],
             entries.Select(e => e.Action));
         Assert.All(entries, e => Assert.Equal(("api_key", "API key 'First admin key'"), (e.ActorKind, e.ActorName)));
         var update = entries[1];
@@ -41,7 +46,9 @@ public sealed class AuditLogShould(ApiHost host) : IClassFixture<ApiHost>
         Assert.Equal(1, update.Before.RootElement.GetProperty("definition").GetProperty("rules").GetArrayLength());
         Assert.Equal(2, update.After.RootElement.GetProperty("definition").GetProperty("rules").GetArrayLength());
         Assert.Equal("Nordics today", entries[3].After!.RootElement.GetProperty("copy_name").GetString());
-        Assert.Equal(("Scratch", null), (entries[6].Before!.RootElement.GetProperty("name").GetString(), entries[6].After));
+        Assert.Equal([contact], entries[6].After!.RootElement.GetProperty("contact_ids").EnumerateArray().Select(id => id.GetGuid()));
+        Assert.Equal((1, 0), (entries[6].After!.RootElement.GetProperty("member_count").GetInt32(), entries[7].After!.RootElement.GetProperty("member_count").GetInt32()));
+        Assert.Equal(("Scratch", null), (entries[8].Before!.RootElement.GetProperty("name").GetString(), entries[8].After));
         Assert.Equal(["segment.created"], (await EntriesAsync(other)).Select(e => e.Action));
     }
 

@@ -164,10 +164,10 @@ public sealed class RefreshShould(DatabaseFixture database) : IClassFixture<Data
         var list = await scope.ServiceProvider.GetRequiredService<CreateSegment>().HandleAsync(new CreateSegmentRequest("List", null, SegmentType.Static), null, ct);
         var lists = scope.ServiceProvider.GetRequiredService<ListMembers>();
 
-        Assert.Equal(3, await lists.AddAsync(list.Id, [contacts[0].Id, contacts[1].Id, contacts[2].Id, contacts[0].Id], ct));
-        Assert.Equal(3, await lists.AddAsync(list.Id, [contacts[1].Id], ct));
-        Assert.Equal(2, await lists.RemoveAsync(list.Id, [contacts[1].Id, contacts[4].Id], ct));
-        var invalid = await Assert.ThrowsAsync<ValidationException>(() => lists.AddAsync(list.Id, [contacts[3].Id, stranger.Id], ct));
+        Assert.Equal(3, await lists.AddByHandAsync(list.Id, [contacts[0].Id, contacts[1].Id, contacts[2].Id, contacts[0].Id], ct));
+        Assert.Equal(3, await lists.AddByHandAsync(list.Id, [contacts[1].Id], ct));
+        Assert.Equal(2, await lists.RemoveByHandAsync(list.Id, [contacts[1].Id, contacts[4].Id], ct));
+        var invalid = await Assert.ThrowsAsync<ValidationException>(() => lists.AddByHandAsync(list.Id, [contacts[3].Id, stranger.Id], ct));
         Assert.Equal(["contact_ids[1]"], invalid.Errors.Select(e => e.PropertyName));
         Assert.Equal([contacts[0].Id, contacts[2].Id], await host.MembersAsync(tenant.Id, list.Id));
 
@@ -178,8 +178,8 @@ public sealed class RefreshShould(DatabaseFixture database) : IClassFixture<Data
             log.Order());
 
         var dynamic = await CreateDynamicAsync(scope, "Everyone", """{"logic":"and","rules":[{"field":"email","operator":"is_not_empty"}]}""");
-        await Assert.ThrowsAsync<ConflictException>(() => lists.AddAsync(dynamic.Id, [contacts[3].Id], ct));
-        await Assert.ThrowsAsync<NotFoundException>(() => lists.AddAsync(Guid.CreateVersion7(), [contacts[3].Id], ct));
+        await Assert.ThrowsAsync<ConflictException>(() => lists.AddByHandAsync(dynamic.Id, [contacts[3].Id], ct));
+        await Assert.ThrowsAsync<NotFoundException>(() => lists.AddByHandAsync(Guid.CreateVersion7(), [contacts[3].Id], ct));
     }
 
     [Fact]
