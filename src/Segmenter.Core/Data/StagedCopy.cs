@@ -26,9 +26,10 @@ internal static class StagedCopy
         return inserted;
     }
 
+    /// <summary>Without a command timeout, like the COPY it completes: a large seed takes as long as it takes.</summary>
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = new NpgsqlCommand(sql, connection) { CommandTimeout = 0 };
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
