@@ -63,15 +63,20 @@ public static class SegmenterDatabase
         DECLARE
             app text := current_setting('segmenter.app_role');
             password text := current_setting('segmenter.app_password');
-            found pg_roles%ROWTYPE;
+            app_role pg_roles%ROWTYPE;
         BEGIN
+            -- An existing role keeps its password: whoever made it manages it (ALTER ROLE … PASSWORD).
             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = app) THEN
                 EXECUTE format('CREATE ROLE %I LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE', app)
                     || CASE WHEN password <> '' THEN format(' PASSWORD %L', password) ELSE '' END;
             END IF;
-            SELECT * INTO found FROM pg_roles WHERE rolname = app;
-            IF found.rolsuper OR found.rolbypassrls THEN
-                RAISE EXCEPTION 'The application role "%" bypasses row-level security (a superuser or BYPASSRLS): connect the application as a role without either.', app;
+            SELECT * INTO app_role FROM pg_roles WHERE rolname = app;
+            IF app_role.rolsuper OR app_role.rolbypassrls
+               OR EXISTS (SELECT FROM pg_roles AS r WHERE (r.rolsuper OR r.rolbypassrls) AND r.rolname <> app AND pg_has_role(app, r.oid, 'MEMBER')) THEN
+                RAISE EXCEPTION 'The application role "%" bypasses row-level security (a superuser or BYPASSRLS, or a member of one): connect the application as a role without either.', app;
+            END IF;
+            IF EXISTS (SELECT FROM pg_class WHERE relowner = app_role.oid AND relnamespace = 'public'::regnamespace) THEN
+                RAISE EXCEPTION 'The application role "%" owns tables of the schema: an owner can switch row-level security off. Connect the application as a role that owns nothing.', app;
             END IF;
             IF app = current_user OR pg_has_role(app, current_user, 'MEMBER') THEN
                 RAISE EXCEPTION 'The application role "%" is the schema owner "%" or a member of it: connect the application as a role of its own (ConnectionStrings:Segmenter) and migrate as the owner (ConnectionStrings:SegmenterOwner).', app, current_user;

@@ -68,6 +68,9 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
     /// <summary>Read by the query filters on every query, so a context follows its scope's tenant.</summary>
     internal Guid? CurrentTenantId => tenant.TenantId;
 
+    /// <summary>The tenant <see cref="TenantSession"/> gave the connection when it was last opened.</summary>
+    internal Guid? SessionTenantId { get; set; }
+
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))

@@ -22,6 +22,11 @@ public sealed partial class DemoSeeder(
     IOptions<DemoOptions> options,
     ILogger<DemoSeeder> logger)
 {
+    private const string ContactColumns =
+        "tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone, birthday, subscribed_at, created_at, updated_at, tags, attributes";
+
+    private const string EventColumns = "tenant_id, id, contact_id, type, occurred_at, properties";
+
     /// <summary>Seeds only a database with no tenant at all, so a restart never duplicates or overwrites data.</summary>
     public async Task<DemoSummary?> SeedIfEmptyAsync(CancellationToken cancellationToken)
     {
@@ -63,22 +68,17 @@ public sealed partial class DemoSeeder(
 
         var generated = new DemoDataGenerator(demo.Seed, clock.GetUtcNow()).Generate(newTenant.Id, demo.Contacts).ToList();
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await CopyContactsAsync(connection, generated.Select(g => g.Contact), cancellationToken);
-        var events = await CopyEventsAsync(connection, generated.SelectMany(g => g.Events), cancellationToken);
+        // No command timeout: a seed of a million events takes as long as it takes.
+        await StagedCopy.CopyAsync(
+            connection, "contacts", ContactColumns, (copy, ct) => WriteContactsAsync(copy, generated.Select(g => g.Contact), ct), cancellationToken, commandTimeoutSeconds: 0);
+        var events = await StagedCopy.CopyAsync(
+            connection, "contact_events", EventColumns, (copy, ct) => WriteEventsAsync(copy, generated.SelectMany(g => g.Events), ct), cancellationToken, commandTimeoutSeconds: 0);
         await transaction.CommitAsync(cancellationToken);
 
         var seconds = clock.GetElapsedTime(started).TotalSeconds;
         LogSeeded(logger, demo.Slug, generated.Count, events, seconds);
         return new DemoSummary(newTenant.Id, generated.Count, events);
     }
-
-    private static Task<int> CopyContactsAsync(NpgsqlConnection connection, IEnumerable<Contact> contacts, CancellationToken cancellationToken) =>
-        StagedCopy.CopyAsync(
-            connection,
-            "contacts",
-            "tenant_id, id, email, first_name, last_name, phone, status, country, city, time_zone, birthday, subscribed_at, created_at, updated_at, tags, attributes",
-            (copy, ct) => WriteContactsAsync(copy, contacts, ct),
-            cancellationToken);
 
     private static async Task WriteContactsAsync(NpgsqlBinaryImporter copy, IEnumerable<Contact> contacts, CancellationToken cancellationToken)
     {
@@ -103,10 +103,6 @@ public sealed partial class DemoSeeder(
             await copy.WriteAsync(c.Attributes.RootElement.GetRawText(), NpgsqlDbType.Jsonb, cancellationToken);
         }
     }
-
-    private static Task<int> CopyEventsAsync(NpgsqlConnection connection, IEnumerable<ContactEvent> events, CancellationToken cancellationToken) =>
-        StagedCopy.CopyAsync(
-            connection, "contact_events", "tenant_id, id, contact_id, type, occurred_at, properties", (copy, ct) => WriteEventsAsync(copy, events, ct), cancellationToken);
 
     private static async Task WriteEventsAsync(NpgsqlBinaryImporter copy, IEnumerable<ContactEvent> events, CancellationToken cancellationToken)
     {

@@ -104,6 +104,24 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
     }
 
     [Fact]
+    public async Task Refuse_a_query_when_the_tenant_was_set_after_the_connection_opened()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var a = await database.NewTenantAsync();
+        await TenantGraph.SeedAsync(database, a.Id);
+        var tenant = new TenantContext();
+        await using var db = PostgresServer.CreateContext(database.ConnectionString, tenant);
+        await db.Database.OpenConnectionAsync(ct);
+
+        tenant.Use(a.Id);
+
+        // The session still has no tenant: running would silently see nothing (or write nothing).
+        await Assert.ThrowsAsync<TenantIsolationException>(() => db.Contacts.CountAsync(ct));
+        await db.Database.CloseConnectionAsync();
+        Assert.Equal(1, await db.Contacts.CountAsync(ct));
+    }
+
+    [Fact]
     public async Task Refuse_raw_sql_that_writes_another_tenants_rows()
     {
         var ct = TestContext.Current.CancellationToken;
