@@ -46,10 +46,15 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
         var seenByRawSql = await RawTenantIdsAsync(asB, table, tenantColumn);
         await using var owner = PostgresServer.CreateContext(database.OwnerConnectionString, new TenantContext());
         var rowsOfA = await RawTenantIdsAsync(owner, table, tenantColumn, a.Id);
+        // The owner (a superuser) is not under row-level security: here the query filter alone keeps A out.
+        await using var ownerAsB = PostgresServer.CreateContext(database.OwnerConnectionString, Tenant(b.Id));
+        var seenThroughTheFilterAlone = await TenantTables[table](ownerAsB).ToListAsync(ct);
 
         Assert.NotEmpty(rowsOfA);
         Assert.NotEmpty(seenByB);
         Assert.All(seenByB, id => Assert.Equal(b.Id, id));
+        Assert.NotEmpty(seenThroughTheFilterAlone);
+        Assert.All(seenThroughTheFilterAlone, id => Assert.Equal(b.Id, id));
         Assert.NotEmpty(seenByRawSql);
         Assert.All(seenByRawSql, id => Assert.Equal(b.Id, id));
     }
