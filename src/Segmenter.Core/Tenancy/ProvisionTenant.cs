@@ -1,5 +1,6 @@
 using FluentValidation;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
 using Segmenter.Core.ApiKeys;
 using Segmenter.Core.Data;
 
@@ -27,20 +28,20 @@ public sealed class ProvisionTenant(SegmenterDbContext db, TenantContext tenant,
     public async Task<ProvisionedTenant> HandleAsync(ProvisionTenantRequest request, CancellationToken cancellationToken)
     {
         await new ProvisionTenantValidator().ValidateAndThrowAsync(request, cancellationToken);
-        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
-        {
-            if (await db.Tenants.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AnyAsync(t => t.Slug == request.Slug, cancellationToken))
-            {
-                throw new ConflictException($"The slug '{request.Slug}' is taken.");
-            }
-        }
-
         // The new tenant is current before its row is written: row-level security lets a connection write only its own tenant.
         var created = new Tenant { Name = request.Name!.Trim(), Slug = request.Slug!, TimeZone = request.TimeZone ?? "UTC" };
         tenant.Use(created.Id);
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         db.Tenants.Add(created);
-        await db.SaveChangesAsync(cancellationToken);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException taken) when (taken.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            // The slug's unique index decides, even between two requests at once; no other tenant is read.
+            throw new ConflictException($"The slug '{request.Slug}' is taken.");
+        }
         var key = await keys.IssueAsync("First admin key", TenantRole.Admin, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ProvisionedTenant(created, key.Secret);

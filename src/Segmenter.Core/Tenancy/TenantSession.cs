@@ -99,7 +99,7 @@ internal sealed class TenantSession : IDbConnectionInterceptor, IDbCommandInterc
 
 /// <summary>
 /// The few reads that come before any tenant is known — an API key's lookup, a user's tenants at sign-in, the
-/// sweep's list of segments, whether a slug is taken — see the rows of every tenant while this is open, and
+/// sweep's list of segments, whether any tenant exists — see the rows of every tenant while this is open, and
 /// only through the <c>cross_tenant_read</c> policies: <c>SELECT</c> on tenants, tenant_users, api_keys and
 /// segments. Writes still need the tenant. Not nested: closing one switches cross-tenant reads off.
 /// </summary>

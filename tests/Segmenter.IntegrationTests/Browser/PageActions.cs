@@ -27,6 +27,13 @@ public static class PageActions
         await Assertions.Expect(page.Locator(".mud-popover-open")).ToHaveCountAsync(0);
     }
 
+    /// <summary>The row of the segments table whose name is exactly <paramref name="name"/>.</summary>
+    public static ILocator SegmentRow(this IPage page, string name) =>
+        page.GetByTestId("segment-row").Filter(new LocatorFilterOptions
+        {
+            Has = page.GetByTestId("segment-row-name").GetByText(name, new LocatorGetByTextOptions { Exact = true }),
+        });
+
     /// <summary>Clicks the option with exactly this text in the open popover.</summary>
     public static Task PickAsync(this IPage page, string option) =>
         page.Locator(".mud-popover-open").GetByText(option, new LocatorGetByTextOptions { Exact = true }).ClickAsync();

@@ -64,12 +64,12 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await page.ScreenshotAsync("segment-builder");
 
         await page.GetByTestId("save-segment").ClickAsync();
-        var row = Row(page, "Norwegian buyers or VIPs");
+        var row = page.SegmentRow("Norwegian buyers or VIPs");
         await Expect(row.GetByTestId("segment-row-count")).ToHaveTextAsync(apiCount.ToString(CultureInfo.InvariantCulture));
         Assert.Equal(RuleJson.Serialize(RuleJson.ParseDefinition(NorwayBuyersOrVips)), await StoredDefinitionAsync(tenant.Id, "Norwegian buyers or VIPs"));
 
         await row.GetByTestId("row-duplicate").ClickAsync();
-        var copy = Row(page, "Norwegian buyers or VIPs (copy)");
+        var copy = page.SegmentRow("Norwegian buyers or VIPs (copy)");
         await Expect(copy.GetByTestId("segment-row-count")).ToHaveTextAsync(apiCount.ToString(CultureInfo.InvariantCulture));
         await copy.GetByTestId("row-delete").ClickAsync();
         await page.GetByTestId("confirm-delete").ClickAsync();
@@ -117,7 +117,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await Expect(Rule(page, 0).GetByTestId("rule-value")).ToHaveValueAsync("@company.com");
         await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("3");
         await page.GetByTestId("save-segment").ClickAsync();
-        await Expect(Row(page, "Company employees").GetByTestId("segment-row-count")).ToHaveTextAsync("3");
+        await Expect(page.SegmentRow("Company employees").GetByTestId("segment-row-count")).ToHaveTextAsync("3");
         await page.ScreenshotAsync("segment-builder-template");
     }
 
@@ -131,7 +131,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("5");
         await page.GetByTestId("save-segment").ClickAsync();
 
-        await Row(page, "Where they live").GetByTestId("row-edit").ClickAsync();
+        await page.SegmentRow("Where they live").GetByTestId("row-edit").ClickAsync();
         await Expect(Rule(page, 0).GetByTestId("rule-value")).ToHaveValueAsync("Norway");
         await Expect(page.GetByTestId("segment-dynamic-switch")).ToBeDisabledAsync();
         await Rule(page, 0).GetByTestId("rule-value").FillAsync("Chile");
@@ -145,7 +145,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("7");
         await page.GetByTestId("save-segment").ClickAsync();
 
-        await Expect(Row(page, "Where they live").GetByTestId("segment-row-count")).ToHaveTextAsync("7");
+        await Expect(page.SegmentRow("Where they live").GetByTestId("segment-row-count")).ToHaveTextAsync("7");
         Assert.Contains("\"Chile\"", await StoredDefinitionAsync(tenant.Id, "Where they live"), StringComparison.Ordinal);
         await page.ScreenshotAsync("segment-builder-edit");
     }
@@ -169,7 +169,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await Expect(page.GetByTestId("preview-count")).ToHaveTextAsync("2");
         await page.GetByTestId("save-segment").ClickAsync();
 
-        await Expect(Row(page, "Picked by hand").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
+        await Expect(page.SegmentRow("Picked by hand").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
         await page.ScreenshotAsync("segment-builder-picked-list");
     }
 
@@ -196,7 +196,7 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
         await page.GetByTestId("segment-name").FillAsync("New name");
         await page.GetByTestId("save-segment").ClickAsync();
 
-        await Expect(Row(page, "New name").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
+        await Expect(page.SegmentRow("New name").GetByTestId("segment-row-count")).ToHaveTextAsync("2");
         await page.ScreenshotAsync("segment-builder-list-renamed");
     }
 
@@ -229,13 +229,6 @@ public sealed class SegmentBuilderShould(BrowserHost host) : IClassFixture<Brows
     }
 
     private static ILocator Rule(IPage page, int index) => page.GetByTestId("builder-rule").Nth(index);
-
-    private static ILocator Row(IPage page, string name) =>
-        page.GetByTestId("segment-row").Filter(new LocatorFilterOptions
-        {
-            Has = page.GetByTestId("segment-row-name").GetByText(name, new LocatorGetByTextOptions { Exact = true }),
-        });
-
 
     /// <summary>
     /// Twelve contacts: five in Norway (two bought, one of them also vip; one more vip), seven in Chile (two bought,

@@ -26,8 +26,8 @@ public sealed class SegmentsTableShould(BrowserHost host) : IClassFixture<Browse
 
         var rows = page.GetByTestId("segment-row");
         await Expect(rows).ToHaveCountAsync(4);
-        await Expect(Row(page, "Norway").GetByTestId("segment-row-count")).ToHaveTextAsync("3");
-        await Expect(Row(page, "Chile").GetByTestId("segment-row-count")).ToHaveTextAsync("1");
+        await Expect(page.SegmentRow("Norway").GetByTestId("segment-row-count")).ToHaveTextAsync("3");
+        await Expect(page.SegmentRow("Chile").GetByTestId("segment-row-count")).ToHaveTextAsync("1");
         await page.ScreenshotAsync("segments-table");
 
         await page.GetByTestId("segments-search").FillAsync("chil");
@@ -40,19 +40,19 @@ public sealed class SegmentsTableShould(BrowserHost host) : IClassFixture<Browse
         await Expect(rows.First.GetByTestId("segment-row-name")).ToHaveTextAsync("Norway");
         await Expect(rows.Last.GetByTestId("segment-row-name")).ToHaveTextAsync("VIP list");
 
-        await Row(page, "Chile").GetByTestId("row-duplicate").ClickAsync();
-        await Expect(Row(page, "Chile (copy)").GetByTestId("segment-row-count")).ToHaveTextAsync("1");
+        await page.SegmentRow("Chile").GetByTestId("row-duplicate").ClickAsync();
+        await Expect(page.SegmentRow("Chile (copy)").GetByTestId("segment-row-count")).ToHaveTextAsync("1");
         await Expect(rows).ToHaveCountAsync(5);
 
-        await Row(page, "Chile (copy)").GetByTestId("row-delete").ClickAsync();
+        await page.SegmentRow("Chile (copy)").GetByTestId("row-delete").ClickAsync();
         await page.GetByTestId("confirm-delete").ClickAsync();
         await Expect(rows).ToHaveCountAsync(4);
-        await Expect(Row(page, "Chile (copy)")).ToHaveCountAsync(0);
+        await Expect(page.SegmentRow("Chile (copy)")).ToHaveCountAsync(0);
 
-        await Row(page, "Norway").GetByTestId("row-delete").ClickAsync();
+        await page.SegmentRow("Norway").GetByTestId("row-delete").ClickAsync();
         await page.GetByTestId("confirm-delete").ClickAsync();
         await Expect(page.GetByText("Other segments use this one: 'Reads Norway'")).ToBeVisibleAsync();
-        await Expect(Row(page, "Norway")).ToHaveCountAsync(1);
+        await Expect(page.SegmentRow("Norway")).ToHaveCountAsync(1);
         await page.ScreenshotAsync("segments-delete-refused");
     }
 
@@ -69,12 +69,6 @@ public sealed class SegmentsTableShould(BrowserHost host) : IClassFixture<Browse
         await Expect(page.GetByTestId("row-duplicate")).ToHaveCountAsync(0);
         await page.ScreenshotAsync("segments-table-sender");
     }
-
-    private static ILocator Row(IPage page, string name) =>
-        page.GetByTestId("segment-row").Filter(new LocatorFilterOptions
-        {
-            Has = page.GetByTestId("segment-row-name").GetByText(name, new LocatorGetByTextOptions { Exact = true }),
-        });
 
     /// <summary>Four contacts (three in Norway, one in Chile) and four segments: Norway, Chile, one that reads Norway, an empty list.</summary>
     private async Task SeedAsync(Guid tenantId)
