@@ -25,8 +25,9 @@ internal static partial class DatabaseStartup
     public static async Task MigrateDatabaseAsync(this WebApplication app)
     {
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger(nameof(DatabaseStartup));
-        var owner = app.Configuration.GetConnectionString("SegmenterOwner")
-            ?? throw new InvalidOperationException("ConnectionStrings:SegmenterOwner is not set: migrations run as the role that owns the schema.");
+        var owner = app.Configuration.GetConnectionString("SegmenterOwner") is { Length: > 0 } configured
+            ? configured
+            : throw new InvalidOperationException("ConnectionStrings:SegmenterOwner is not set: migrations run as the role that owns the schema.");
         var applied = await SegmenterDatabase.MigrateAsync(owner, app.Configuration.GetConnectionString("Segmenter")!, app.Lifetime.ApplicationStopping);
         LogMigrated(logger, applied.Count, applied);
     }
