@@ -45,5 +45,8 @@ public sealed class Contact : ITenantOwned
 
     public ICollection<ContactEvent> Events { get; } = [];
 
+    /// <summary>The contact's events rolled up per type (<see cref="ContactEventTotal"/>).</summary>
+    public ICollection<ContactEventTotal> EventTotals { get; } = [];
+
     public ICollection<SegmentMember> Memberships { get; } = [];
 }

@@ -89,6 +89,10 @@ public static class SegmenterDatabase
             EXECUTE format('GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO %I', app);
             EXECUTE format('GRANT ALL ON ALL TABLES IN SCHEMA {{HangfireSchema}} TO %I', app);
             EXECUTE format('GRANT ALL ON ALL SEQUENCES IN SCHEMA {{HangfireSchema}} TO %I', app);
+            -- A rule over all contacts hashes the ids of an event condition's contacts once (NOT IN as a hashed
+            -- subplan); past work_mem, PostgreSQL would read that list once per contact instead. 64 MB holds
+            -- the ids of more than a million contacts (docs/performance.md).
+            EXECUTE format('ALTER ROLE %I IN DATABASE %I SET work_mem = %L', app, current_database(), '64MB');
         END
         $grant$
         """;

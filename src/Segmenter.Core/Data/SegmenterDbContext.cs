@@ -39,6 +39,8 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
 
     public DbSet<ContactEvent> ContactEvents => Set<ContactEvent>();
 
+    public DbSet<ContactEventTotal> ContactEventTotals => Set<ContactEventTotal>();
+
     public DbSet<EventType> EventTypes => Set<EventType>();
 
     public DbSet<ContactImport> ContactImports => Set<ContactImport>();
@@ -103,8 +105,9 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
         foreach (var entity in builder.Model.GetEntityTypes()
                      .Where(e => typeof(ITenantOwned).IsAssignableFrom(e.ClrType)))
         {
-            // A contact's tenant is checked once per statement by a trigger instead, for ingest (ADR-008).
-            if (entity.ClrType != typeof(Contact))
+            // A contact's tenant is checked once per statement by a trigger instead, for ingest (ADR-008); an
+            // event total's tenant is its contact's, by its foreign key to the contact.
+            if (entity.ClrType != typeof(Contact) && entity.ClrType != typeof(ContactEventTotal))
             {
                 builder.Entity(entity.ClrType)
                     .HasOne(typeof(Tenant))

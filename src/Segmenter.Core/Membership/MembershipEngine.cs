@@ -193,7 +193,7 @@ public sealed partial class MembershipEngine(
                         return (0, 0);
                     }
 
-                    return await ApplyAsync(tenantId, segment.Id, compiled.Predicate, scope, environment.Now, cancellationToken);
+                    return await ApplyAsync(tenantId, segment.Id, compiled.PerContact, scope, environment.Now, cancellationToken);
                 }, cancellationToken);
             }
             catch (DbException failure)

@@ -15,8 +15,12 @@ namespace Segmenter.Core.Rules;
 /// <summary>One page of matching contacts in id order; <c>Next</c> is the cursor for the following page, null at the end.</summary>
 public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
 
-/// <summary>A validated definition as one predicate, with the environment (fields, time zone, now) it was translated in.</summary>
-public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, RuleEnvironment Environment);
+/// <summary>
+/// A validated definition as one predicate in both shapes (<see cref="RuleTranslator"/>): <see cref="Predicate"/>
+/// over all the tenant's contacts, <see cref="PerContact"/> for a few looked up by key; with the environment
+/// (fields, time zone, now) it was translated in.
+/// </summary>
+public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, Expression<Func<Contact, bool>> PerContact, RuleEnvironment Environment);
 
 /// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
 public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
@@ -100,7 +104,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
                 continue;
             }
 
-            var predicate = RuleTranslator.Translate(alone, environment);
+            var predicate = RuleTranslator.TranslateForAll(alone, environment, db.ContactEvents);
             try
             {
                 counts.Add(await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken));
@@ -150,7 +154,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
     {
         var result = Validator(segmentId, environment, graph).Validate(definition);
         return result.IsValid
-            ? new CompiledRule(RuleTranslator.Translate(definition, environment), environment)
+            ? new CompiledRule(RuleTranslator.TranslateForAll(definition, environment, db.ContactEvents), RuleTranslator.Translate(definition, environment), environment)
             : throw new ValidationException(result.Errors);
     }
 

@@ -23,17 +23,36 @@ namespace Segmenter.Core.Rules;
 /// </remarks>
 public static class RuleTranslator
 {
+    /// <summary>
+    /// The predicate in the shape for a few contacts, each looked up by key (the real-time path, explain): an
+    /// event condition is a subquery on that contact's events, correlated by the contact's id.
+    /// </summary>
     public static Expression<Func<Contact, bool>> Translate(RuleGroup definition, RuleEnvironment environment) =>
         TranslateNode(definition, environment);
 
-    /// <summary>One node alone (a condition or a sub-group), for per-rule counts and explain.</summary>
+    /// <summary>One node alone (a condition or a sub-group), in the shape for a few contacts.</summary>
     public static Expression<Func<Contact, bool>> TranslateNode(RuleNode node, RuleEnvironment environment)
     {
         var contact = Expression.Parameter(typeof(Contact), "c");
-        return Expression.Lambda<Func<Contact, bool>>(new Builder(environment).Node(node, contact), contact);
+        return Expression.Lambda<Func<Contact, bool>>(new Builder(environment, null).Node(node, contact), contact);
     }
 
-    private sealed class Builder(RuleEnvironment environment)
+    /// <summary>
+    /// The same predicate in the shape for all the tenant's contacts at once (counts, previews, refreshes): an
+    /// event condition is a set of contact ids the planner can hash-join, never a subquery run once per
+    /// contact. All-time counts and first/last instants read <c>contact_event_totals</c>; windows, filters
+    /// and statistics group the tenant's events of the type in <paramref name="events"/>.
+    /// </summary>
+    /// <param name="definition">A validated tree.</param>
+    /// <param name="environment">Fields, time zone and now.</param>
+    /// <param name="events">The tenant's events (the context's <c>ContactEvents</c>, with its tenant filter).</param>
+    public static Expression<Func<Contact, bool>> TranslateForAll(RuleNode definition, RuleEnvironment environment, IQueryable<ContactEvent> events)
+    {
+        var contact = Expression.Parameter(typeof(Contact), "c");
+        return Expression.Lambda<Func<Contact, bool>>(new Builder(environment, events).Node(definition, contact), contact);
+    }
+
+    private sealed class Builder(RuleEnvironment environment, IQueryable<ContactEvent>? tenantEvents)
     {
         public Expression Node(RuleNode node, ParameterExpression contact) => node switch
         {
@@ -283,6 +302,11 @@ public static class RuleTranslator
         /// </summary>
         private Expression Event(EventCondition condition, ParameterExpression contact)
         {
+            if (tenantEvents is { } events)
+            {
+                return EventOverAll(condition, contact, events);
+            }
+
             var counted = EventFilter(condition);
             var property = condition.Property ?? "";
             Expression<Func<ContactEvent, decimal?>> amount = e => RuleSql.Number(e.Properties, property);
@@ -316,6 +340,103 @@ public static class RuleTranslator
 
             return negated ? Expression.Not(test) : test;
         }
+
+        /// <summary>
+        /// The event condition over all contacts, with the same answers as <see cref="Event"/>. A test that no
+        /// events pass (count or sum above zero, any test of a statistic or instant) is <c>c.id IN (ids)</c>, a
+        /// semi-join; one that zero passes (count under 2, equal to 0) is <c>c.id NOT IN (ids that fail)</c>, a
+        /// hashed subplan built once (the app's role has the <c>work_mem</c> for a million ids, see
+        /// <c>SegmenterDatabase</c>). All-time counts and instants test each contact's total of the type: a
+        /// total answers for a contact whose events of the type are all by now; the few with later events are
+        /// counted from the events themselves.
+        /// </summary>
+        private Expression EventOverAll(EventCondition condition, ParameterExpression contact, IQueryable<ContactEvent> events)
+        {
+            var (type, now) = (condition.Event, environment.Now.ToUniversalTime());
+            var counted = EventFilter(condition);
+            var property = condition.Property ?? "";
+            var allTime = condition.WithinDays is null && condition.Where.Count == 0;
+            var (op, negated) = Positive(condition.Operator);
+            Expression<Func<Contact, bool>> test;
+            switch (condition.Aggregate)
+            {
+                case EventCondition.Count or EventCondition.Sum when op == IsNotEmpty:
+                    return Expression.Constant(!negated);
+                case EventCondition.Count when allTime:
+                    Expression<Func<ContactEventTotal, decimal>> count = t => t.LastAt <= now
+                        ? t.Count
+                        : events.Count(e => e.ContactId == t.ContactId && e.Type == type && e.OccurredAt <= now);
+                    test = Totals(type, Compose(Compare(op, condition.Value), count), Compare(op, condition.Value).Compile()(0m));
+                    break;
+                case EventCondition.Count or EventCondition.Sum:
+                    Expression<Func<IGrouping<Guid, ContactEvent>, decimal>> total = condition.Aggregate == EventCondition.Count
+                        ? g => g.Count()
+                        : g => g.Sum(e => RuleSql.Number(e.Properties, property)) ?? 0m;
+                    var passes = Compose(Compare(op, condition.Value), total);
+                    if (Compare(op, condition.Value).Compile()(0m))
+                    {
+                        var failing = Ids(events, counted, Not(passes));
+                        test = c => !failing.Any(id => id == c.Id);
+                    }
+                    else
+                    {
+                        var passing = Ids(events, counted, passes);
+                        test = c => passing.Contains(c.Id);
+                    }
+
+                    break;
+                case EventCondition.FirstAt or EventCondition.LastAt when allTime:
+                    Expression<Func<ContactEventTotal, DateTimeOffset?>> at = condition.Aggregate == EventCondition.FirstAt
+                        ? t => t.FirstAt <= now ? t.FirstAt : null
+                        : t => t.LastAt <= now
+                            ? t.LastAt
+                            : events.Where(e => e.ContactId == t.ContactId && e.Type == type && e.OccurredAt <= now).Max(e => (DateTimeOffset?)e.OccurredAt);
+                    test = Totals(type, Compose(Instant(op, condition.Value), at), zeroPasses: false);
+                    break;
+                case EventCondition.FirstAt or EventCondition.LastAt:
+                    Expression<Func<IGrouping<Guid, ContactEvent>, DateTimeOffset?>> instant = condition.Aggregate == EventCondition.FirstAt
+                        ? g => g.Min(e => (DateTimeOffset?)e.OccurredAt)
+                        : g => g.Max(e => (DateTimeOffset?)e.OccurredAt);
+                    var instants = Ids(events, counted, Compose(Instant(op, condition.Value), instant));
+                    test = c => instants.Contains(c.Id);
+                    break;
+                default:
+                    Expression<Func<IGrouping<Guid, ContactEvent>, decimal?>> statistic = condition.Aggregate switch
+                    {
+                        EventCondition.Avg => g => g.Average(e => RuleSql.Number(e.Properties, property)),
+                        EventCondition.Min => g => g.Min(e => RuleSql.Number(e.Properties, property)),
+                        EventCondition.Max => g => g.Max(e => RuleSql.Number(e.Properties, property)),
+                        _ => throw new ArgumentException($"Unknown aggregate '{condition.Aggregate}'.", nameof(condition)),
+                    };
+                    var statistics = Ids(events, counted, Compose(Number(op, condition.Value), statistic));
+                    test = c => statistics.Contains(c.Id);
+                    break;
+            }
+
+            var applied = Inline(test, contact);
+            return negated ? Expression.Not(applied) : applied;
+        }
+
+        /// <summary>
+        /// A test of each contact's total of one type: "has a total that passes" (a semi-join), or when a contact
+        /// without events passes too, "has no total that fails" (an anti-join).
+        /// </summary>
+        private static Expression<Func<Contact, bool>> Totals(string type, Expression<Func<ContactEventTotal, bool>> passes, bool zeroPasses)
+        {
+            if (!zeroPasses)
+            {
+                var passing = And(t => t.Type == type, passes);
+                return c => c.EventTotals.AsQueryable().Any(passing);
+            }
+
+            var failing = And(t => t.Type == type, Not(passes));
+            return c => !c.EventTotals.AsQueryable().Any(failing);
+        }
+
+        /// <summary>The ids of the contacts whose counted events, grouped, pass <paramref name="test"/>: <c>SELECT contact_id … GROUP BY contact_id HAVING test</c>.</summary>
+        private static IQueryable<Guid> Ids(
+            IQueryable<ContactEvent> events, Expression<Func<ContactEvent, bool>> counted, Expression<Func<IGrouping<Guid, ContactEvent>, bool>> test) =>
+            events.Where(counted).GroupBy(e => e.ContactId).Where(test).Select(g => g.Key);
 
         /// <summary><c>EXISTS (SELECT 1 FROM contact_events WHERE counted GROUP BY contact_id HAVING test)</c>.</summary>
         private static Expression Having(

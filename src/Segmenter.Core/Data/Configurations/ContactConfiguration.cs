@@ -26,6 +26,9 @@ internal sealed class ContactConfiguration : IEntityTypeConfiguration<Contact>
         builder.HasMany(c => c.Events).WithOne()
             .HasForeignKey(e => new { e.TenantId, e.ContactId })
             .OnDelete(DeleteBehavior.Cascade);
+        builder.HasMany(c => c.EventTotals).WithOne()
+            .HasForeignKey(t => new { t.TenantId, t.ContactId })
+            .OnDelete(DeleteBehavior.Cascade);
         builder.HasMany(c => c.Memberships).WithOne()
             .HasForeignKey(m => new { m.TenantId, m.ContactId })
             .OnDelete(DeleteBehavior.Cascade);
@@ -41,6 +44,20 @@ internal sealed class ContactEventConfiguration : IEntityTypeConfiguration<Conta
         builder.Property(e => e.Properties).HasColumnType("jsonb").HasDefaultValueSql("'{}'::jsonb");
         // Event conditions ask "this contact's events of this type since T".
         builder.HasIndex(e => new { e.TenantId, e.ContactId, e.Type, e.OccurredAt });
+        // Over all contacts, a window asks "every event of this type since T": a range of this index, read alone.
+        builder.HasIndex(e => new { e.TenantId, e.Type, e.OccurredAt }).IncludeProperties(e => e.ContactId);
+    }
+}
+
+internal sealed class ContactEventTotalConfiguration : IEntityTypeConfiguration<ContactEventTotal>
+{
+    public void Configure(EntityTypeBuilder<ContactEventTotal> builder)
+    {
+        builder.ToTable("contact_event_totals");
+        builder.HasKey(t => new { t.TenantId, t.ContactId, t.Type });
+        // "Contacts with more than 5 opens" reads the totals of one type, from this index alone.
+        builder.HasIndex(t => new { t.TenantId, t.Type })
+            .IncludeProperties(t => new { t.ContactId, t.Count, t.FirstAt, t.LastAt });
     }
 }
 
