@@ -1,36 +1,54 @@
+using System.Globalization;
+
 namespace Segmenter.Bench;
 
-internal sealed record BenchOptions(string ConnectionString, int Contacts, int Writes, string? WebDll, int Batches, int Clients)
+internal sealed record BenchOptions(
+    string ConnectionString, string WebDll, bool Quick, int Contacts, long Events, int Writes, int Batches, int Clients, int SweepTenants)
 {
     public const string Usage = """
-        usage: Segmenter.Bench --connection CONNECTION_STRING [--contacts N] [--writes N] [--web PATH] [--batches N] [--clients N]
-          --connection  a PostgreSQL server the benchmark may create and drop its own databases on
-          --contacts    contacts of the demo tenant (default 50000)
-          --writes      contact updates timed through the real-time path (default 200)
-          --web         Segmenter.Web.dll, started to measure ingest through the API (skipped without it)
-          --batches     batches of 10,000 contacts posted to the API (default 10)
-          --clients     clients posting batches side by side (default 4)
+        usage: Segmenter.Bench --connection CONNECTION_STRING --web PATH [--quick] [--contacts N] [--events N]
+                               [--writes N] [--batches N] [--clients N] [--sweep-tenants N]
+          --connection     a PostgreSQL server the benchmark may create and drop its own databases on
+          --web            Segmenter.Web.dll, started as its own process for the API figures
+          --quick          the routine check: 100,000 contacts and 1,000,000 events, fewer writes, batches and tenants
+          --contacts       contacts of the large tenant (default 1,000,000; quick 100,000)
+          --events         events of the large tenant (default 10,000,000; quick 1,000,000)
+          --writes         contact updates timed through the API until membership is visible (default 200; quick 50)
+          --batches        batches of 10,000 contacts posted to the API (default 10; quick 3)
+          --clients        clients posting batches side by side (default 4)
+          --sweep-tenants  tenants of 10,000 contacts and 10 dynamic segments each for the sweep (default 100; quick 10)
         """;
+
+    private static readonly string[] Known = ["--connection", "--web", "--contacts", "--events", "--writes", "--batches", "--clients", "--sweep-tenants"];
 
     public static BenchOptions? Parse(string[] args)
     {
+        var quick = args.Contains("--quick");
+        var rest = args.Where(a => a != "--quick").ToArray();
         var values = new Dictionary<string, string>();
-        for (var i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i + 1 < rest.Length; i += 2)
         {
-            values[args[i]] = args[i + 1];
+            values[rest[i]] = rest[i + 1];
         }
 
-        if (args.Length % 2 != 0 || !values.TryGetValue("--connection", out var connection) || values.Keys.Any(k => k is not ("--connection" or "--contacts" or "--writes" or "--web" or "--batches" or "--clients")))
+        if (rest.Length % 2 != 0 || !values.TryGetValue("--connection", out var connection) || !values.TryGetValue("--web", out var web)
+            || values.Keys.Any(k => !Known.Contains(k)))
         {
             return null;
         }
 
+        long Number(string name, long full, long routine) =>
+            values.TryGetValue(name, out var value) ? long.Parse(value, CultureInfo.InvariantCulture) : quick ? routine : full;
+
         return new BenchOptions(
             connection,
-            values.TryGetValue("--contacts", out var contacts) ? int.Parse(contacts, System.Globalization.CultureInfo.InvariantCulture) : 50_000,
-            values.TryGetValue("--writes", out var writes) ? int.Parse(writes, System.Globalization.CultureInfo.InvariantCulture) : 200,
-            values.GetValueOrDefault("--web"),
-            values.TryGetValue("--batches", out var batches) ? int.Parse(batches, System.Globalization.CultureInfo.InvariantCulture) : 10,
-            values.TryGetValue("--clients", out var clients) ? int.Parse(clients, System.Globalization.CultureInfo.InvariantCulture) : 4);
+            web,
+            quick,
+            (int)Number("--contacts", 1_000_000, 100_000),
+            Number("--events", 10_000_000, 1_000_000),
+            (int)Number("--writes", 200, 50),
+            (int)Number("--batches", 10, 3),
+            (int)Number("--clients", 4, 4),
+            (int)Number("--sweep-tenants", 100, 10));
     }
 }

@@ -19,56 +19,28 @@ internal static class IngestBenchmark
 {
     private const int BatchSize = 10_000;
     private const int WarmUpBatchSize = 1_000;
-    private const string SystemKey = "bench-system-key";
 
     public static async Task<IReadOnlyList<Figure>> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         await using var database = await BenchDatabase.CreateAsync(options.ConnectionString, "ingest", cancellationToken);
-        var port = FreePort();
-        var webDll = Path.GetFullPath(options.WebDll!);
-        using var web = Process.Start(new ProcessStartInfo("dotnet", [webDll, "--urls", $"http://127.0.0.1:{port}"])
-        {
-            // Its own folder, as deployed: started from the repository, its file watchers would follow PostgreSQL's writes under .data/.
-            WorkingDirectory = Path.GetDirectoryName(webDll),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            Environment =
-            {
-                ["ASPNETCORE_ENVIRONMENT"] = "Production",
-                ["ConnectionStrings__Segmenter"] = database.AppConnectionString,
-                ["Segmenter__SystemApiKey"] = SystemKey,
-                ["Logging__LogLevel__Default"] = "Warning",
-            },
-        })!;
-        web.OutputDataReceived += (_, _) => { };
-        web.ErrorDataReceived += (_, _) => { };
-        web.BeginOutputReadLine();
-        web.BeginErrorReadLine();
-        try
-        {
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5) };
-            await WaitHealthyAsync(http, cancellationToken);
-            await ProvisionAsync(http, cancellationToken);
-            await WarmUpAsync(http, cancellationToken);
+        await using var web = await WebHost.StartAsync(options.WebDll!, database.AppConnectionString, cancellationToken);
+        var http = web.Http;
+        await web.ProvisionAsync("Ingest", "ingest", cancellationToken);
+        await ProvisionAsync(http, cancellationToken);
+        await WarmUpAsync(http, cancellationToken);
 
-            var batches = Enumerable.Range(0, options.Batches).Select(n => Batch("user", n, BatchSize)).ToList();
-            var created = await PostAllAsync(http, batches, options.Clients, cancellationToken);
-            var updated = await PostAllAsync(http, batches, options.Clients, cancellationToken);
-            var oneByOne = await PostAllAsync(
-                http, Enumerable.Range(options.Batches, options.Batches).Select(n => Batch("user", n, BatchSize)).ToList(), clients: 1, cancellationToken);
-            var contacts = options.Batches * BatchSize;
-            return
-            [
-                new Figure($"ingest: {contacts:N0} new contacts through POST /contacts/batch, {options.Clients} clients", contacts / created.TotalSeconds, "contacts/s", 20_000, AtLeast: true),
-                new Figure($"ingest: the same {contacts:N0} again as updates, {options.Clients} clients", contacts / updated.TotalSeconds, "contacts/s"),
-                new Figure($"ingest: {contacts:N0} more new contacts, one client, one batch at a time", contacts / oneByOne.TotalSeconds, "contacts/s"),
-            ];
-        }
-        finally
-        {
-            web.Kill(entireProcessTree: true);
-            await web.WaitForExitAsync(CancellationToken.None);
-        }
+        var batches = Enumerable.Range(0, options.Batches).Select(n => Batch("user", n, BatchSize)).ToList();
+        var created = await PostAllAsync(http, batches, options.Clients, cancellationToken);
+        var updated = await PostAllAsync(http, batches, options.Clients, cancellationToken);
+        var oneByOne = await PostAllAsync(
+            http, Enumerable.Range(options.Batches, options.Batches).Select(n => Batch("user", n, BatchSize)).ToList(), clients: 1, cancellationToken);
+        var contacts = options.Batches * BatchSize;
+        return
+        [
+            new Figure($"ingest: {contacts:N0} new contacts through POST /contacts/batch, {options.Clients} clients", contacts / created.TotalSeconds, "contacts/s", 20_000, AtLeast: true),
+            new Figure($"ingest: the same {contacts:N0} again as updates, {options.Clients} clients", contacts / updated.TotalSeconds, "contacts/s"),
+            new Figure($"ingest: {contacts:N0} more new contacts, one client, one batch at a time", contacts / oneByOne.TotalSeconds, "contacts/s"),
+        ];
     }
 
     /// <summary>
@@ -103,16 +75,9 @@ internal static class IngestBenchmark
         return clock.Elapsed;
     }
 
+    /// <summary>Four custom fields and a dynamic segment the real-time path keeps current during ingest.</summary>
     private static async Task ProvisionAsync(HttpClient http, CancellationToken cancellationToken)
     {
-        using var system = new HttpRequestMessage(HttpMethod.Post, "/api/system/tenants")
-        {
-            Content = JsonContent.Create(new { name = "Ingest", slug = "ingest", time_zone = "UTC" }),
-            Headers = { Authorization = new AuthenticationHeaderValue("Bearer", SystemKey) },
-        };
-        using var tenant = await http.SendAsync(system, cancellationToken);
-        var key = (await tenant.Content.ReadFromJsonAsync<JsonElement>(cancellationToken)).GetProperty("api_key").GetString();
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         foreach (var field in new object[]
                  {
                      new { key = "lifetime_value", label = "Lifetime value", type = "number" },
@@ -156,39 +121,5 @@ internal static class IngestBenchmark
         }
 
         return Encoding.UTF8.GetBytes(new JsonObject { ["contacts"] = contacts }.ToJsonString());
-    }
-
-    private static async Task WaitHealthyAsync(HttpClient http, CancellationToken cancellationToken)
-    {
-        var deadline = Stopwatch.StartNew();
-        while (true)
-        {
-            try
-            {
-                using var health = await http.GetAsync("/health", cancellationToken);
-                if (health.IsSuccessStatusCode)
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-
-            if (deadline.Elapsed > TimeSpan.FromSeconds(60))
-            {
-                throw new TimeoutException("the web host did not become healthy within 60 s");
-            }
-
-            await Task.Delay(200, cancellationToken);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
