@@ -13,10 +13,10 @@ internal sealed record BenchOptions(
           --quick          the routine check: 100,000 contacts and 1,000,000 events, fewer writes, batches and tenants
           --contacts       contacts of the large tenant (default 1,000,000; quick 100,000)
           --events         events of the large tenant (default 10,000,000; quick 1,000,000)
-          --writes         contact updates timed through the API until membership is visible (default 200; quick 50)
-          --batches        batches of 10,000 contacts posted to the API (default 10; quick 3)
+          --writes         contact updates timed through the API until membership is visible (default 200; quick 30)
+          --batches        batches of 10,000 contacts posted to the API (default 10; quick 2)
           --clients        clients posting batches side by side (default 4)
-          --sweep-tenants  tenants of 10,000 contacts and 10 dynamic segments each for the sweep (default 100; quick 10)
+          --sweep-tenants  tenants of 10,000 contacts and 10 dynamic segments each for the sweep (default 100; quick 5)
         """;
 
     private static readonly string[] Known = ["--connection", "--web", "--contacts", "--events", "--writes", "--batches", "--clients", "--sweep-tenants"];
@@ -46,9 +46,9 @@ internal sealed record BenchOptions(
             quick,
             (int)Number("--contacts", 1_000_000, 100_000),
             Number("--events", 10_000_000, 1_000_000),
-            (int)Number("--writes", 200, 50),
-            (int)Number("--batches", 10, 3),
+            (int)Number("--writes", 200, 30),
+            (int)Number("--batches", 10, 2),
             (int)Number("--clients", 4, 4),
-            (int)Number("--sweep-tenants", 100, 10));
+            (int)Number("--sweep-tenants", 100, 5));
     }
 }

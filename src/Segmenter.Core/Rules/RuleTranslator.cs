@@ -385,6 +385,12 @@ public static class RuleTranslator
                     }
 
                     break;
+                case EventCondition.LastAt when op == WithinDays:
+                    // The last event by now is within N days exactly when some event of the last N days is: a range of the window.
+                    var since = now.AddDays(-Days(condition.Value));
+                    var recent = Ids(events, And(counted, e => e.OccurredAt >= since), g => true);
+                    test = c => recent.Contains(c.Id);
+                    break;
                 case EventCondition.FirstAt or EventCondition.LastAt when allTime:
                     Expression<Func<ContactEventTotal, DateTimeOffset?>> at = condition.Aggregate == EventCondition.FirstAt
                         ? t => t.FirstAt <= now ? t.FirstAt : null
