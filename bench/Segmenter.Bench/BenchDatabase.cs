@@ -31,9 +31,18 @@ internal sealed class BenchDatabase : IAsyncDisposable
         return database;
     }
 
+    /// <summary>Kept after the run, for EXPLAIN (<c>--keep</c>).</summary>
+    public static bool Keep { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         NpgsqlConnection.ClearAllPools();
+        if (Keep)
+        {
+            Console.Error.WriteLine($"bench: kept database {_name}");
+            return;
+        }
+
         await AdminAsync($"DROP DATABASE IF EXISTS {_name} WITH (FORCE)", CancellationToken.None);
     }
 

@@ -9,6 +9,8 @@ if (options is null)
     return 2;
 }
 
+BenchDatabase.Keep = options.Keep;
+
 // Ingest first: after the large tenant's bulk load, PostgreSQL's checkpoint would land in its measurements.
 var figures = (await IngestBenchmark.RunAsync(options, CancellationToken.None)).ToList();
 figures.AddRange(await MembershipBenchmark.RunAsync(options, CancellationToken.None));

@@ -104,7 +104,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
                 continue;
             }
 
-            var predicate = RuleTranslator.TranslateForAll(alone, environment, db.ContactEvents);
+            var predicate = RuleTranslator.TranslateForAll(alone, environment, db.ContactEvents, db.ContactEventTotals);
             try
             {
                 counts.Add(await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken));
@@ -154,7 +154,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
     {
         var result = Validator(segmentId, environment, graph).Validate(definition);
         return result.IsValid
-            ? new CompiledRule(RuleTranslator.TranslateForAll(definition, environment, db.ContactEvents), RuleTranslator.Translate(definition, environment), environment)
+            ? new CompiledRule(RuleTranslator.TranslateForAll(definition, environment, db.ContactEvents, db.ContactEventTotals), RuleTranslator.Translate(definition, environment), environment)
             : throw new ValidationException(result.Errors);
     }
 

@@ -32,7 +32,7 @@ public static class RuleSql
     public const string CreateFunctions = """
         CREATE OR REPLACE FUNCTION segmenter_number(j jsonb, k text) RETURNS numeric
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
-            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'number' THEN (j ->> k)::numeric END $$;
+            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'number' THEN (j -> k)::numeric END $$;
 
         CREATE OR REPLACE FUNCTION segmenter_boolean(j jsonb, k text) RETURNS boolean
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -45,8 +45,7 @@ public static class RuleSql
 
         CREATE OR REPLACE FUNCTION segmenter_timestamp(j jsonb, k text) RETURNS timestamptz
             LANGUAGE sql STABLE PARALLEL SAFE
-            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'string' AND (j ->> k) ~ '^\d{4}-\d{2}-\d{2}T'
-                 THEN (j ->> k)::timestamptz END $$;
+            AS $$ SELECT CASE WHEN (j ->> k) LIKE '____-__-__T%' THEN (j ->> k)::timestamptz END $$;
 
         CREATE OR REPLACE FUNCTION segmenter_local_date(t timestamptz, zone text) RETURNS date
             LANGUAGE sql IMMUTABLE PARALLEL SAFE

@@ -46,13 +46,15 @@ public static class RuleTranslator
     /// <param name="definition">A validated tree.</param>
     /// <param name="environment">Fields, time zone and now.</param>
     /// <param name="events">The tenant's events (the context's <c>ContactEvents</c>, with its tenant filter).</param>
-    public static Expression<Func<Contact, bool>> TranslateForAll(RuleNode definition, RuleEnvironment environment, IQueryable<ContactEvent> events)
+    /// <param name="totals">The tenant's event totals (the context's <c>ContactEventTotals</c>).</param>
+    public static Expression<Func<Contact, bool>> TranslateForAll(
+        RuleNode definition, RuleEnvironment environment, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals)
     {
         var contact = Expression.Parameter(typeof(Contact), "c");
-        return Expression.Lambda<Func<Contact, bool>>(new Builder(environment, events).Node(definition, contact), contact);
+        return Expression.Lambda<Func<Contact, bool>>(new Builder(environment, (events, totals)).Node(definition, contact), contact);
     }
 
-    private sealed class Builder(RuleEnvironment environment, IQueryable<ContactEvent>? tenantEvents)
+    private sealed class Builder(RuleEnvironment environment, (IQueryable<ContactEvent> Events, IQueryable<ContactEventTotal> Totals)? tenant)
     {
         public Expression Node(RuleNode node, ParameterExpression contact) => node switch
         {
@@ -78,6 +80,13 @@ public static class RuleTranslator
             {
                 // "today" is no column: the answer is the same for every contact, so it is decided here.
                 return Expression.Constant(Test(Date, condition.Operator, condition.Value).Compile()(environment.Today));
+            }
+
+            if (field.Key == "email")
+            {
+                // email_normalized is lower(email), stored: the same test without a lower() of every contact's email.
+                var normalized = Expression.Property(contact, nameof(Contact.EmailNormalized));
+                return new AlreadyLower(normalized).Visit(Apply(Test(Text, condition.Operator, condition.Value), normalized));
             }
 
             var value = FieldCatalog.Access(field, contact);
@@ -302,9 +311,9 @@ public static class RuleTranslator
         /// </summary>
         private Expression Event(EventCondition condition, ParameterExpression contact)
         {
-            if (tenantEvents is { } events)
+            if (tenant is var (events, totals))
             {
-                return EventOverAll(condition, contact, events);
+                return EventOverAll(condition, contact, events, totals);
             }
 
             var counted = EventFilter(condition);
@@ -346,11 +355,11 @@ public static class RuleTranslator
         /// events pass (count or sum above zero, any test of a statistic or instant) is <c>c.id IN (ids)</c>, a
         /// semi-join; one that zero passes (count under 2, equal to 0) is <c>c.id NOT IN (ids that fail)</c>, a
         /// hashed subplan built once (the app's role has the <c>work_mem</c> for a million ids, see
-        /// <c>SegmenterDatabase</c>). All-time counts and instants test each contact's total of the type: a
-        /// total answers for a contact whose events of the type are all by now; the few with later events are
-        /// counted from the events themselves.
+        /// <c>SegmenterDatabase</c>). All-time counts and first and last instants read the event totals
+        /// (<see cref="ByTotals"/>); a last event within N days is any event of the window.
         /// </summary>
-        private Expression EventOverAll(EventCondition condition, ParameterExpression contact, IQueryable<ContactEvent> events)
+        private Expression EventOverAll(
+            EventCondition condition, ParameterExpression contact, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals)
         {
             var (type, now) = (condition.Event, environment.Now.ToUniversalTime());
             var counted = EventFilter(condition);
@@ -363,10 +372,11 @@ public static class RuleTranslator
                 case EventCondition.Count or EventCondition.Sum when op == IsNotEmpty:
                     return Expression.Constant(!negated);
                 case EventCondition.Count when allTime:
-                    Expression<Func<ContactEventTotal, decimal>> count = t => t.LastAt <= now
-                        ? t.Count
-                        : events.Count(e => e.ContactId == t.ContactId && e.Type == type && e.OccurredAt <= now);
-                    test = Totals(type, Compose(Compare(op, condition.Value), count), Compare(op, condition.Value).Compile()(0m));
+                    var zeroCounts = Compare(op, condition.Value).Compile()(0m);
+                    var countTest = zeroCounts ? Not(Compare(op, condition.Value)) : Compare(op, condition.Value);
+                    var counts = ByTotals(
+                        totals, events, type, now, Compose(countTest, (ContactEventTotal t) => (decimal)t.Count), Compose(countTest, (IGrouping<Guid, ContactEvent> g) => (decimal)g.Count()));
+                    test = zeroCounts ? c => !counts.Contains(c.Id) : c => counts.Contains(c.Id);
                     break;
                 case EventCondition.Count or EventCondition.Sum:
                     Expression<Func<IGrouping<Guid, ContactEvent>, decimal>> total = condition.Aggregate == EventCondition.Count
@@ -391,13 +401,18 @@ public static class RuleTranslator
                     var recent = Ids(events, And(counted, e => e.OccurredAt >= since), g => true);
                     test = c => recent.Contains(c.Id);
                     break;
-                case EventCondition.FirstAt or EventCondition.LastAt when allTime:
-                    Expression<Func<ContactEventTotal, DateTimeOffset?>> at = condition.Aggregate == EventCondition.FirstAt
-                        ? t => t.FirstAt <= now ? t.FirstAt : null
-                        : t => t.LastAt <= now
-                            ? t.LastAt
-                            : events.Where(e => e.ContactId == t.ContactId && e.Type == type && e.OccurredAt <= now).Max(e => (DateTimeOffset?)e.OccurredAt);
-                    test = Totals(type, Compose(Instant(op, condition.Value), at), zeroPasses: false);
+                case EventCondition.FirstAt when allTime:
+                    // A first event after now means none by now: empty, which no positive test passes.
+                    var firsts = totals.Where(t => t.Type == type && t.FirstAt <= now)
+                        .Where(Compose(Instant(op, condition.Value), (ContactEventTotal t) => (DateTimeOffset?)t.FirstAt)).Select(t => t.ContactId);
+                    test = c => firsts.Contains(c.Id);
+                    break;
+                case EventCondition.LastAt when allTime:
+                    var lasts = ByTotals(
+                        totals, events, type, now,
+                        Compose(Instant(op, condition.Value), (ContactEventTotal t) => (DateTimeOffset?)t.LastAt),
+                        Compose(Instant(op, condition.Value), (IGrouping<Guid, ContactEvent> g) => g.Max(e => (DateTimeOffset?)e.OccurredAt)));
+                    test = c => lasts.Contains(c.Id);
                     break;
                 case EventCondition.FirstAt or EventCondition.LastAt:
                     Expression<Func<IGrouping<Guid, ContactEvent>, DateTimeOffset?>> instant = condition.Aggregate == EventCondition.FirstAt
@@ -424,19 +439,24 @@ public static class RuleTranslator
         }
 
         /// <summary>
-        /// A test of each contact's total of one type: "has a total that passes" (a semi-join), or when a contact
-        /// without events passes too, "has no total that fails" (an anti-join).
+        /// The ids of the contacts whose events of the type by now pass a test: read from their totals where the
+        /// last event is by now (nearly all), and counted from the events by now for the few with events after
+        /// now. Two uncorrelated sets in one <c>UNION ALL</c>, which the planner hashes; a total's test holding a
+        /// subquery per contact instead would be costed for every total and pushed into a loop of index probes.
         /// </summary>
-        private static Expression<Func<Contact, bool>> Totals(string type, Expression<Func<ContactEventTotal, bool>> passes, bool zeroPasses)
+        private static IQueryable<Guid> ByTotals(
+            IQueryable<ContactEventTotal> totals,
+            IQueryable<ContactEvent> events,
+            string type,
+            DateTimeOffset now,
+            Expression<Func<ContactEventTotal, bool>> totalPasses,
+            Expression<Func<IGrouping<Guid, ContactEvent>, bool>> eventsPass)
         {
-            if (!zeroPasses)
-            {
-                var passing = And(t => t.Type == type, passes);
-                return c => c.EventTotals.AsQueryable().Any(passing);
-            }
-
-            var failing = And(t => t.Type == type, Not(passes));
-            return c => !c.EventTotals.AsQueryable().Any(failing);
+            var answered = totals.Where(t => t.Type == type && t.LastAt <= now).Where(totalPasses).Select(t => t.ContactId);
+            var later = totals.Where(t => t.Type == type && t.LastAt > now).Select(t => t.ContactId);
+            var recounted = events.Where(e => e.Type == type && e.OccurredAt <= now && later.Contains(e.ContactId))
+                .GroupBy(e => e.ContactId).Where(eventsPass).Select(g => g.Key);
+            return answered.Concat(recounted);
         }
 
         /// <summary>The ids of the contacts whose counted events, grouped, pass <paramref name="test"/>: <c>SELECT contact_id … GROUP BY contact_id HAVING test</c>.</summary>
@@ -528,6 +548,13 @@ public static class RuleTranslator
 
     private static Expression<Func<T, bool>> And<T>(Expression<Func<T, bool>> left, Expression<Func<T, bool>> right) =>
         Expression.Lambda<Func<T, bool>>(Expression.AndAlso(left.Body, Apply(right, left.Parameters[0])), left.Parameters);
+
+    /// <summary>Drops <c>ToLower()</c> of <paramref name="lower"/>, a value that is lower case already.</summary>
+    private sealed class AlreadyLower(Expression lower) : ExpressionVisitor
+    {
+        protected override Expression VisitMethodCall(MethodCallExpression node) =>
+            node.Method.Name == nameof(string.ToLower) && node.Object == lower ? lower : base.VisitMethodCall(node);
+    }
 
     private sealed class Replace(ParameterExpression parameter, Expression replacement) : ExpressionVisitor
     {

@@ -50,7 +50,7 @@ public sealed class DifferentialShould(DatabaseFixture database) : IClassFixture
             foreach (var (shape, predicate) in new[]
                      {
                          ("per contact", RuleTranslator.Translate(tree, environment)),
-                         ("over all", RuleTranslator.TranslateForAll(tree, environment, db.ContactEvents)),
+                         ("over all", RuleTranslator.TranslateForAll(tree, environment, db.ContactEvents, db.ContactEventTotals)),
                      })
             {
                 var sql = (await db.Contacts.Where(predicate).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
