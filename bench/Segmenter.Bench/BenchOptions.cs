@@ -10,14 +10,14 @@ internal sealed record BenchOptions(
                                [--writes N] [--batches N] [--clients N] [--sweep-tenants N]
           --connection     a PostgreSQL server the benchmark may create and drop its own databases on
           --web            Segmenter.Web.dll, started as its own process for the API figures
-          --quick          the routine check: 100,000 contacts and 1,000,000 events, fewer writes, batches and tenants
+          --quick          the routine check: 100,000 contacts and 1,000,000 events, a shorter warm-up, fewer writes, batches and tenants
           --keep           keep the benchmark's databases afterwards, to look at plans
           --contacts       contacts of the large tenant (default 1,000,000; quick 100,000)
           --events         events of the large tenant (default 10,000,000; quick 1,000,000)
-          --writes         contact updates timed through the API until membership is visible (default 200; quick 30)
+          --writes         contact updates timed through the API until membership is visible (default 200; quick 20)
           --batches        batches of 10,000 contacts posted to the API (default 10; quick 2)
           --clients        clients posting batches side by side (default 4)
-          --sweep-tenants  tenants of 10,000 contacts and 10 dynamic segments each for the sweep (default 100; quick 5)
+          --sweep-tenants  tenants of 10,000 contacts and 10 dynamic segments each for the sweep (default 100; quick 3)
         """;
 
     private static readonly string[] Known = ["--connection", "--web", "--contacts", "--events", "--writes", "--batches", "--clients", "--sweep-tenants"];
@@ -48,9 +48,9 @@ internal sealed record BenchOptions(
             args.Contains("--keep"),
             (int)Number("--contacts", 1_000_000, 100_000),
             Number("--events", 10_000_000, 1_000_000),
-            (int)Number("--writes", 200, 30),
+            (int)Number("--writes", 200, 20),
             (int)Number("--batches", 10, 2),
             (int)Number("--clients", 4, 4),
-            (int)Number("--sweep-tenants", 100, 5));
+            (int)Number("--sweep-tenants", 100, 3));
     }
 }
