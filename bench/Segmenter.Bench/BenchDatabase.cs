@@ -13,8 +13,9 @@ internal sealed class BenchDatabase : IAsyncDisposable
     {
         _server = server;
         _name = name;
-        ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ConnectionString;
-        AppConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = "segmenter_app", Password = "segmenter-bench" }.ConnectionString;
+        // The owner's statements (bulk loads, index builds, VACUUM) take as long as they take.
+        ConnectionString = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name, CommandTimeout = 0 }.ConnectionString;
+        AppConnectionString = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = "segmenter_app", Password = "segmenter-bench", CommandTimeout = 30 }.ConnectionString;
     }
 
     /// <summary>As the schema's owner: for seeding and measuring.</summary>

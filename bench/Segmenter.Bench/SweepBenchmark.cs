@@ -30,11 +30,14 @@ internal static class SweepBenchmark
         await using (var owner = new NpgsqlConnection(database.ConnectionString))
         {
             await owner.OpenAsync(cancellationToken);
-            foreach (var (tenant, n) in tenants.Select((t, n) => (t, n)))
+            BenchData.WithoutEventIndexes(owner, () =>
             {
-                BenchData.WriteTenant(owner, tenant.Id, tenant.Slug);
-                new BenchData(1000 + n, now, 10).Write(owner, tenant.Id, ContactsPerTenant);
-            }
+                foreach (var (tenant, n) in tenants.Select((t, n) => (t, n)))
+                {
+                    BenchData.WriteTenant(owner, tenant.Id, tenant.Slug);
+                    new BenchData(1000 + n, now, 10).Write(owner, tenant.Id, ContactsPerTenant);
+                }
+            });
 
             await using var vacuum = new NpgsqlCommand("VACUUM (ANALYZE) contacts, contact_events, contact_event_totals", owner) { CommandTimeout = 0 };
             await vacuum.ExecuteNonQueryAsync(cancellationToken);

@@ -367,6 +367,24 @@ public static class RuleTranslator
             var allTime = condition.WithinDays is null && condition.Where.Count == 0;
             var (op, negated) = Positive(condition.Operator);
             Expression<Func<Contact, bool>> test;
+            var anyOrNone = condition.Aggregate switch
+            {
+                EventCondition.Count => AnyOrNone(op, condition.Value),
+                EventCondition.FirstAt or EventCondition.LastAt when op == IsNotEmpty => true,
+                _ => null,
+            };
+            if (anyOrNone is { } any)
+            {
+                // "Has done it" and "never did it" by now: EXISTS, which the planner runs as a semi- or anti-join,
+                // by hash or by probing the index per contact, whichever the numbers favour. All time, a contact
+                // has an event by now exactly when its first one is.
+                Expression<Func<Contact, bool>> exists = allTime
+                    ? c => c.EventTotals.Any(t => t.Type == type && t.FirstAt <= now)
+                    : c => c.Events.AsQueryable().Any(counted);
+                var answer = Inline(any ? exists : Not(exists), contact);
+                return negated ? Expression.Not(answer) : answer;
+            }
+
             switch (condition.Aggregate)
             {
                 case EventCondition.Count or EventCondition.Sum when op == IsNotEmpty:
@@ -396,10 +414,10 @@ public static class RuleTranslator
 
                     break;
                 case EventCondition.LastAt when op == WithinDays:
-                    // The last event by now is within N days exactly when some event of the last N days is: a range of the window.
+                    // The last event by now is within N days exactly when some event of the last N days is.
                     var since = now.AddDays(-Days(condition.Value));
-                    var recent = Ids(events, And(counted, e => e.OccurredAt >= since), g => true);
-                    test = c => recent.Contains(c.Id);
+                    var recent = And(counted, e => e.OccurredAt >= since);
+                    test = c => c.Events.AsQueryable().Any(recent);
                     break;
                 case EventCondition.FirstAt when allTime:
                     // A first event after now means none by now: empty, which no positive test passes.
@@ -436,6 +454,29 @@ public static class RuleTranslator
 
             var applied = Inline(test, contact);
             return negated ? Expression.Not(applied) : applied;
+        }
+
+        /// <summary>
+        /// Whether a count test asks only "at least one" (true: more than 0, at least 1) or "none" (false: equal
+        /// to 0, less than 1); null for any other test.
+        /// </summary>
+        private static bool? AnyOrNone(string op, JsonElement? value)
+        {
+            if (op is not (EqualsTo or GreaterThan or GreaterThanOrEqual or LessThan or LessThanOrEqual) || value is not { ValueKind: JsonValueKind.Number } number)
+            {
+                return null;
+            }
+
+            var v = number.GetDecimal();
+            return op switch
+            {
+                EqualsTo when v == 0 => false,
+                GreaterThan when v is >= 0 and < 1 => true,
+                GreaterThanOrEqual when v is > 0 and <= 1 => true,
+                LessThan when v is > 0 and <= 1 => false,
+                LessThanOrEqual when v is >= 0 and < 1 => false,
+                _ => null,
+            };
         }
 
         /// <summary>
