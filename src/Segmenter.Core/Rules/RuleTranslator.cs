@@ -17,9 +17,10 @@ namespace Segmenter.Core.Rules;
 /// captured variables, which EF sends as parameters; only field keys, checked by the catalog, appear in SQL.
 /// </summary>
 /// <remarks>
-/// The empty-value rule is built in one place: every positive operator first requires a value
-/// (<c>x != null &amp;&amp; …</c>), and <c>not_equals</c>, <c>not_contains</c>, <c>not_in</c> are <c>NOT</c> of their twin,
-/// so they match empty values.
+/// The empty-value rule is built in one place: every positive operator is false for a missing value (text,
+/// tags and calendar parts test <c>x != null &amp;&amp; …</c>; comparisons of numbers, dates and instants are C#'s
+/// lifted comparisons, false for null, which EF Core keeps exact under NOT), and <c>not_equals</c>,
+/// <c>not_contains</c>, <c>not_in</c> are <c>NOT</c> of their twin, so they match empty values.
 /// </remarks>
 public static class RuleTranslator
 {
@@ -147,7 +148,12 @@ public static class RuleTranslator
         }
 
         private static Expression<Func<decimal?, bool>> Number(string op, JsonElement? value) =>
-            op == IsNotEmpty ? x => x != null : Present(Compare(op, value));
+            op switch
+            {
+                IsNotEmpty => x => x != null,
+                In => Present(Compare(op, value)),
+                _ => Lifted(Compare(op, value)),
+            };
 
         /// <summary>The number comparisons on a value that is there.</summary>
         private static Expression<Func<decimal, bool>> Compare(string op, JsonElement? value)
@@ -184,16 +190,16 @@ public static class RuleTranslator
                     return x => x != null;
                 case Between:
                     var (from, to) = (Day(value!.Value[0]), Day(value.Value[1]));
-                    return x => x != null && x >= from && x <= to;
+                    return x => x >= from && x <= to;
                 case WithinDays:
                     var (earliest, end) = (today.AddDays(-Days(value)), today);
-                    return x => x != null && x >= earliest && x <= end;
+                    return x => x >= earliest && x <= end;
                 case MoreThanDaysAgo:
                     var before = today.AddDays(-Days(value));
-                    return x => x != null && x < before;
+                    return x => x < before;
                 case WithinNextDays:
                     var (start, latest) = (today, today.AddDays(Days(value)));
-                    return x => x != null && x >= start && x <= latest;
+                    return x => x >= start && x <= latest;
                 case AnniversaryToday:
                     var (month, day) = (today.Month, today.Day);
                     if (month == 2 && day == 28 && !DateTime.IsLeapYear(today.Year))
@@ -213,9 +219,9 @@ public static class RuleTranslator
             var d = Day(value!.Value);
             return op switch
             {
-                EqualsTo => x => x != null && x == d,
-                Before => x => x != null && x < d,
-                After => x => x != null && x > d,
+                EqualsTo => x => x == d,
+                Before => x => x < d,
+                After => x => x > d,
                 _ => throw Unsupported(op, Types.Date),
             };
         }
@@ -233,31 +239,31 @@ public static class RuleTranslator
                     return v => v != null;
                 case EqualsTo:
                     var (dayStart, dayEnd) = (environment.StartOf(Day(value!.Value)), environment.StartOf(Day(value.Value).AddDays(1)));
-                    return v => v != null && v >= dayStart && v < dayEnd;
+                    return v => v >= dayStart && v < dayEnd;
                 case Before when IsInstant(value!.Value):
                     var beforeInstant = ParseInstant(value.Value);
-                    return v => v != null && v < beforeInstant;
+                    return v => v < beforeInstant;
                 case Before:
                     var firstOfDay = environment.StartOf(Day(value.Value));
-                    return v => v != null && v < firstOfDay;
+                    return v => v < firstOfDay;
                 case After when IsInstant(value!.Value):
                     var afterInstant = ParseInstant(value.Value);
-                    return v => v != null && v > afterInstant;
+                    return v => v > afterInstant;
                 case After:
                     var nextDay = environment.StartOf(Day(value.Value).AddDays(1));
-                    return v => v != null && v >= nextDay;
+                    return v => v >= nextDay;
                 case Between:
                     var (from, to) = (environment.StartOf(Day(value!.Value[0])), environment.StartOf(Day(value.Value[1]).AddDays(1)));
-                    return v => v != null && v >= from && v < to;
+                    return v => v >= from && v < to;
                 case WithinDays:
                     var (since, until) = (now.AddDays(-Days(value)), now);
-                    return v => v != null && v >= since && v <= until;
+                    return v => v >= since && v <= until;
                 case MoreThanDaysAgo:
                     var cutoff = now.AddDays(-Days(value));
-                    return v => v != null && v < cutoff;
+                    return v => v < cutoff;
                 case WithinNextDays:
                     var (start, horizon) = (now, now.AddDays(Days(value)));
-                    return v => v != null && v >= start && v <= horizon;
+                    return v => v >= start && v <= horizon;
                 case AnniversaryToday or MonthEquals or MonthIn:
                     // Calendar parts of the instant's local date: the date rule over segmenter_local_date(v, zone).
                     var zone = environment.TimeZone.Id;
@@ -574,6 +580,19 @@ public static class RuleTranslator
     private static Expression<Func<TIn, bool>> Compose<TIn, TMid>(Expression<Func<TMid, bool>> predicate, Expression<Func<TIn, TMid>> selector) =>
         Expression.Lambda<Func<TIn, bool>>(Apply(predicate, selector.Body), selector.Parameters);
 
+    /// <summary>
+    /// <paramref name="test"/> of a value that may be missing, as C#'s lifted comparisons have it (false when
+    /// missing), so EF Core writes the column once per comparison: <c>x &gt; @v</c>, and under NOT
+    /// <c>x &lt;= @v OR x IS NULL</c>. A scan then reads a custom attribute once per comparison, not once more for a
+    /// separate NULL check.
+    /// </summary>
+    private static Expression<Func<T?, bool>> Lifted<T>(Expression<Func<T, bool>> test)
+        where T : struct
+    {
+        var x = Expression.Parameter(typeof(T?), "x");
+        return Expression.Lambda<Func<T?, bool>>(new Lift(test.Parameters[0], x).Visit(test.Body), x);
+    }
+
     /// <summary><c>x => x != null &amp;&amp; test(x.Value)</c>.</summary>
     private static Expression<Func<T?, bool>> Present<T>(Expression<Func<T, bool>> test)
         where T : struct
@@ -595,6 +614,26 @@ public static class RuleTranslator
     {
         protected override Expression VisitMethodCall(MethodCallExpression node) =>
             node.Method.Name == nameof(string.ToLower) && node.Object == lower ? lower : base.VisitMethodCall(node);
+    }
+
+    /// <summary>Puts <paramref name="lifted"/> (a <c>T?</c>) where <paramref name="parameter"/> (a <c>T</c>) was, lifting the comparisons it is in.</summary>
+    private sealed class Lift(ParameterExpression parameter, ParameterExpression lifted) : ExpressionVisitor
+    {
+        protected override Expression VisitParameter(ParameterExpression node) => node == parameter ? lifted : node;
+
+        protected override Expression VisitBinary(BinaryExpression node)
+        {
+            var (left, right) = (Visit(node.Left), Visit(node.Right));
+            if (left.Type == right.Type || node.NodeType is ExpressionType.AndAlso or ExpressionType.OrElse)
+            {
+                return node.Update(left, node.Conversion, right);
+            }
+
+            return Expression.MakeBinary(node.NodeType, Nullable(left), Nullable(right));
+        }
+
+        private static Expression Nullable(Expression e) =>
+            e.Type.IsValueType && System.Nullable.GetUnderlyingType(e.Type) is null ? Expression.Convert(e, typeof(Nullable<>).MakeGenericType(e.Type)) : e;
     }
 
     private sealed class Replace(ParameterExpression parameter, Expression replacement) : ExpressionVisitor

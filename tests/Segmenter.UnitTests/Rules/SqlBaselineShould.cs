@@ -42,7 +42,7 @@ public sealed class SqlBaselineShould
             -- @v_contains='%50\%\_off%'
             SELECT c.id
             FROM contacts AS c
-            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND lower(c.email) NOT LIKE @v_contains
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND c.email_normalized NOT LIKE @v_contains
             """
         },
         {
@@ -68,11 +68,11 @@ public sealed class SqlBaselineShould
             """{"field":"lifetime_value","operator":"between","value":[100,500]}""",
             """
             -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
-            -- @low='100'
-            -- @high='500'
+            -- @low='100' (Nullable = true)
+            -- @high='500' (Nullable = true)
             SELECT c.id
             FROM contacts AS c
-            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND segmenter_number(c.attributes, 'lifetime_value') IS NOT NULL AND segmenter_number(c.attributes, 'lifetime_value') >= @low AND segmenter_number(c.attributes, 'lifetime_value') <= @high
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND segmenter_number(c.attributes, 'lifetime_value') >= @low AND segmenter_number(c.attributes, 'lifetime_value') <= @high
             """
         },
         {
@@ -92,7 +92,7 @@ public sealed class SqlBaselineShould
             -- @dayEnd='2026-02-02T05:00:00.0000000+00:00' (Nullable = true) (DbType = DateTime)
             SELECT c.id
             FROM contacts AS c
-            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND c.subscribed_at IS NOT NULL AND c.subscribed_at >= @dayStart AND c.subscribed_at < @dayEnd
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND c.subscribed_at >= @dayStart AND c.subscribed_at < @dayEnd
             """
         },
         {
@@ -208,7 +208,7 @@ public sealed class SqlBaselineShould
             -- @type='purchase'
             -- @now='2026-02-28T15:30:00.0000000+00:00' (DbType = DateTime)
             -- @property='amount'
-            -- @v='20'
+            -- @v='20' (Nullable = true)
             SELECT c.id
             FROM contacts AS c
             WHERE c.tenant_id = @ef_filter__CurrentTenantId AND NOT EXISTS (
@@ -216,7 +216,7 @@ public sealed class SqlBaselineShould
                 FROM contact_events AS c0
                 WHERE c0.tenant_id = @ef_filter__CurrentTenantId AND c.tenant_id = c0.tenant_id AND c.id = c0.contact_id AND c0.type = @type AND c0.occurred_at <= @now
                 GROUP BY c0.contact_id
-                HAVING avg(segmenter_number(c0.properties, @property)) IS NOT NULL AND avg(segmenter_number(c0.properties, @property)) = @v)
+                HAVING avg(segmenter_number(c0.properties, @property)) = @v)
             """
         },
         {
