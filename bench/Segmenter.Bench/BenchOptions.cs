@@ -10,7 +10,7 @@ internal sealed record BenchOptions(
                                [--writes N] [--batches N] [--clients N] [--sweep-tenants N]
           --connection     a PostgreSQL server the benchmark may create and drop its own databases on
           --web            Segmenter.Web.dll, started as its own process for the API figures
-          --quick          the routine check: 100,000 contacts and 1,000,000 events, a shorter warm-up, fewer writes, batches and tenants
+          --quick          the routine check: 100,000 contacts and 1,000,000 events, fewer writes, batches and tenants
           --keep           keep the benchmark's databases afterwards, to look at plans
           --contacts       contacts of the large tenant (default 1,000,000; quick 100,000)
           --events         events of the large tenant (default 10,000,000; quick 1,000,000)

@@ -27,7 +27,7 @@ internal static class IngestBenchmark
         var http = web.Http;
         await web.ProvisionAsync("Ingest", "ingest", cancellationToken);
         await ProvisionAsync(http, cancellationToken);
-        await WarmUpAsync(http, options.Quick ? 4 : 1, cancellationToken);
+        await WarmUpAsync(http, cancellationToken);
 
         var batches = Enumerable.Range(0, options.Batches).Select(n => Batch("user", n, BatchSize)).ToList();
         var created = await PostAllAsync(http, batches, options.Clients, cancellationToken);
@@ -48,13 +48,13 @@ internal static class IngestBenchmark
     /// posted three times), as the tiered JIT recompiles a method once it has run 30 times, so code run once
     /// per request is at full speed only after some 30 requests; then 40,000 new contacts in full batches, as
     /// after the small ones the first 100,000 contacts in batches of 10,000 still cost the host a second more
-    /// CPU than the next 100,000. The quick run warms up on a quarter of that (<paramref name="fraction"/> 4).
+    /// CPU than the next 100,000.
     /// </summary>
-    private static async Task WarmUpAsync(HttpClient http, int fraction, CancellationToken cancellationToken)
+    private static async Task WarmUpAsync(HttpClient http, CancellationToken cancellationToken)
     {
-        var batches = Enumerable.Range(0, 40 / fraction).Select(n => Batch("warm-up", n, WarmUpBatchSize)).ToList();
+        var batches = Enumerable.Range(0, 40).Select(n => Batch("warm-up", n, WarmUpBatchSize)).ToList();
         await PostAllAsync(http, [.. batches, .. batches, .. batches], clients: 2, cancellationToken);
-        var full = Enumerable.Range(0, 4 / fraction).Select(n => Batch("warm-up-full", n, BatchSize)).ToList();
+        var full = Enumerable.Range(0, 4).Select(n => Batch("warm-up-full", n, BatchSize)).ToList();
         await PostAllAsync(http, full, clients: 2, cancellationToken);
     }
 
