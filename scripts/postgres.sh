@@ -23,7 +23,11 @@ if [[ $profile == test ]]; then
 else
   port=${SEGMENTER_PG_PORT:-55432}
   data=${SEGMENTER_PG_DATA:-$root/.data/postgres}
-  tuning=(-c synchronous_commit=off -c max_connections=200)
+  # Sized for this 2-core, 24 GiB machine and the benchmark's million contacts (docs/performance.md): the
+  # contacts stay in shared buffers (a table over a quarter of them is scanned through a small ring instead),
+  # reads are from memory, and bulk loads do not checkpoint every few seconds.
+  tuning=(-c synchronous_commit=off -c max_connections=200 -c shared_buffers=4GB -c effective_cache_size=16GB
+          -c random_page_cost=1.1 -c maintenance_work_mem=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min)
 fi
 database=segmenter
 
