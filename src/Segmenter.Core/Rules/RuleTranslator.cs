@@ -338,19 +338,10 @@ public static class RuleTranslator
                     test = op == IsNotEmpty ? Expression.Constant(true) : Apply(Compare(op, condition.Value), Inline(total, contact));
                     break;
                 case EventCondition.FirstAt or EventCondition.LastAt:
-                    Expression<Func<IGrouping<Guid, ContactEvent>, DateTimeOffset?>> at = condition.Aggregate == EventCondition.FirstAt
-                        ? g => g.Min(e => (DateTimeOffset?)e.OccurredAt)
-                        : g => g.Max(e => (DateTimeOffset?)e.OccurredAt);
-                    test = Having(counted, Compose(Instant(op, condition.Value), at), contact);
+                    test = Having(counted, Compose(Instant(op, condition.Value), FirstOrLast(condition.Aggregate)), contact);
                     break;
                 default:
-                    Expression<Func<IGrouping<Guid, ContactEvent>, decimal?>> statistic = condition.Aggregate switch
-                    {
-                        EventCondition.Avg => g => g.Average(e => RuleSql.Number(e.Properties, property)),
-                        EventCondition.Min => g => g.Min(e => RuleSql.Number(e.Properties, property)),
-                        EventCondition.Max => g => g.Max(e => RuleSql.Number(e.Properties, property)),
-                        _ => throw new ArgumentException($"Unknown aggregate '{condition.Aggregate}'.", nameof(condition)),
-                    };
+                    var statistic = Statistic(condition.Aggregate, property);
                     test = Having(counted, Compose(Number(op, condition.Value), statistic), contact);
                     break;
             }
@@ -437,23 +428,14 @@ public static class RuleTranslator
                     test = ByTotals(
                         totals, events, type, now,
                         Compose(Instant(op, condition.Value), (ContactEventTotal t) => (DateTimeOffset?)t.LastAt),
-                        Compose(Instant(op, condition.Value), (IGrouping<Guid, ContactEvent> g) => g.Max(e => (DateTimeOffset?)e.OccurredAt)));
+                        Compose(Instant(op, condition.Value), FirstOrLast(EventCondition.LastAt)));
                     break;
                 case EventCondition.FirstAt or EventCondition.LastAt:
-                    Expression<Func<IGrouping<Guid, ContactEvent>, DateTimeOffset?>> instant = condition.Aggregate == EventCondition.FirstAt
-                        ? g => g.Min(e => (DateTimeOffset?)e.OccurredAt)
-                        : g => g.Max(e => (DateTimeOffset?)e.OccurredAt);
-                    var instants = Ids(events, counted, Compose(Instant(op, condition.Value), instant));
+                    var instants = Ids(events, counted, Compose(Instant(op, condition.Value), FirstOrLast(condition.Aggregate)));
                     test = c => instants.Contains(c.Id);
                     break;
                 default:
-                    Expression<Func<IGrouping<Guid, ContactEvent>, decimal?>> statistic = condition.Aggregate switch
-                    {
-                        EventCondition.Avg => g => g.Average(e => RuleSql.Number(e.Properties, property)),
-                        EventCondition.Min => g => g.Min(e => RuleSql.Number(e.Properties, property)),
-                        EventCondition.Max => g => g.Max(e => RuleSql.Number(e.Properties, property)),
-                        _ => throw new ArgumentException($"Unknown aggregate '{condition.Aggregate}'.", nameof(condition)),
-                    };
+                    var statistic = Statistic(condition.Aggregate, property);
                     var statistics = Ids(events, counted, Compose(Number(op, condition.Value), statistic));
                     test = c => statistics.Contains(c.Id);
                     break;
@@ -514,6 +496,19 @@ public static class RuleTranslator
         private static IQueryable<Guid> Ids(
             IQueryable<ContactEvent> events, Expression<Func<ContactEvent, bool>> counted, Expression<Func<IGrouping<Guid, ContactEvent>, bool>> test) =>
             events.Where(counted).GroupBy(e => e.ContactId).Where(test).Select(g => g.Key);
+
+        /// <summary>The first or the last instant of a contact's grouped events.</summary>
+        private static Expression<Func<IGrouping<Guid, ContactEvent>, DateTimeOffset?>> FirstOrLast(string aggregate) =>
+            aggregate == EventCondition.FirstAt ? g => g.Min(e => (DateTimeOffset?)e.OccurredAt) : g => g.Max(e => (DateTimeOffset?)e.OccurredAt);
+
+        /// <summary>The average, least or greatest number at <paramref name="property"/> of a contact's grouped events.</summary>
+        private static Expression<Func<IGrouping<Guid, ContactEvent>, decimal?>> Statistic(string aggregate, string property) => aggregate switch
+        {
+            EventCondition.Avg => g => g.Average(e => RuleSql.Number(e.Properties, property)),
+            EventCondition.Min => g => g.Min(e => RuleSql.Number(e.Properties, property)),
+            EventCondition.Max => g => g.Max(e => RuleSql.Number(e.Properties, property)),
+            _ => throw new ArgumentException($"Unknown aggregate '{aggregate}'.", nameof(aggregate)),
+        };
 
         /// <summary><c>EXISTS (SELECT 1 FROM contact_events WHERE counted GROUP BY contact_id HAVING test)</c>.</summary>
         private static Expression Having(
