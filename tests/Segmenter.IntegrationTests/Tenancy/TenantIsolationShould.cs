@@ -15,6 +15,7 @@ public sealed class TenantIsolationShould(DatabaseFixture database) : IClassFixt
         ["api_keys"] = db => TenantIds(db.ApiKeys),
         ["contacts"] = db => TenantIds(db.Contacts),
         ["contact_events"] = db => TenantIds(db.ContactEvents),
+        ["contact_event_totals"] = db => TenantIds(db.ContactEventTotals),
         ["event_types"] = db => TenantIds(db.EventTypes),
         ["contact_imports"] = db => TenantIds(db.ContactImports),
         ["field_definitions"] = db => TenantIds(db.FieldDefinitions),
