@@ -350,7 +350,8 @@ public static class RuleTranslator
         }
 
         /// <summary>
-        /// The event condition over all contacts, with the same answers as <see cref="Event"/>. A test that no
+        /// The event condition over all contacts, with the same answers as <see cref="Event"/>. "Has done it" and
+        /// "never did it" (<see cref="AnyOrNone"/>) are <c>EXISTS</c> and <c>NOT EXISTS</c>. Otherwise a test that no
         /// events pass (count or sum above zero, any test of a statistic or instant) is <c>c.id IN (ids)</c>, a
         /// semi-join; one that zero passes (count under 2, equal to 0) is <c>c.id NOT IN (ids that fail)</c>, a
         /// hashed subplan built once (the app's role has the <c>work_mem</c> for a million ids, see
@@ -389,8 +390,9 @@ public static class RuleTranslator
                 case EventCondition.Count or EventCondition.Sum when op == IsNotEmpty:
                     return Expression.Constant(!negated);
                 case EventCondition.Count when allTime:
-                    var zeroCounts = Compare(op, condition.Value).Compile()(0m);
-                    var countTest = zeroCounts ? Not(Compare(op, condition.Value)) : Compare(op, condition.Value);
+                    var compare = Compare(op, condition.Value);
+                    var zeroCounts = compare.Compile()(0m);
+                    var countTest = zeroCounts ? Not(compare) : compare;
                     var counts = ByTotals(
                         totals, events, type, now, Compose(countTest, (ContactEventTotal t) => (decimal)t.Count), Compose(countTest, (IGrouping<Guid, ContactEvent> g) => (decimal)g.Count()));
                     test = zeroCounts ? Not(counts) : counts;
@@ -399,11 +401,12 @@ public static class RuleTranslator
                     Expression<Func<IGrouping<Guid, ContactEvent>, decimal>> total = condition.Aggregate == EventCondition.Count
                         ? g => g.Count()
                         : g => g.Sum(e => RuleSql.Number(e.Properties, property)) ?? 0m;
-                    var passes = Compose(Compare(op, condition.Value), total);
-                    if (Compare(op, condition.Value).Compile()(0m))
+                    var comparison = Compare(op, condition.Value);
+                    var passes = Compose(comparison, total);
+                    if (comparison.Compile()(0m))
                     {
                         var failing = Ids(events, counted, Not(passes));
-                        test = c => !failing.Any(id => id == c.Id);
+                        test = c => !failing.Contains(c.Id);
                     }
                     else
                     {
