@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds Segmenter and runs every test against a real PostgreSQL, then prints one line: "N passed, N failed".
 # Uses SEGMENTER_TEST_DB when set; otherwise starts (and afterwards stops) the throwaway test cluster of
-# scripts/postgres.sh. Extra arguments go to `dotnet test` (e.g. --project tests/Segmenter.UnitTests).
+# scripts/postgres.sh. The scale-out tests also need a primary with a streaming replica and a second cluster:
+# SEGMENTER_SCALE_PRIMARY, _REPLICA and _SHARD when set, else the clusters of scripts/scale-clusters.sh,
+# started (and afterwards stopped) the same way. Extra arguments go to `dotnet test` (e.g. --project
+# tests/Segmenter.UnitTests).
 # Exits non-zero when a test failed, when the build failed, or when no test ran.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -12,7 +15,15 @@ if [[ -z ${SEGMENTER_TEST_DB:-} ]]; then
   SEGMENTER_TEST_DB=$(scripts/postgres.sh start --test)
   export SEGMENTER_TEST_DB
 fi
-stop_postgres() { if $started_postgres; then scripts/postgres.sh stop --test || true; fi; }
+started_scale=false
+if [[ -z ${SEGMENTER_SCALE_PRIMARY:-} ]]; then
+  scripts/scale-clusters.sh status 2>/dev/null || started_scale=true
+  eval "$(scripts/scale-clusters.sh start)"
+fi
+stop_postgres() {
+  if $started_postgres; then scripts/postgres.sh stop --test || true; fi
+  if $started_scale; then scripts/scale-clusters.sh stop || true; fi
+}
 trap stop_postgres EXIT
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

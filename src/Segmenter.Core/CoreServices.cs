@@ -1,5 +1,8 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Segmenter.Core.Data;
 using Segmenter.Core.Demo;
 using Segmenter.Core.Identity;
@@ -12,10 +15,15 @@ namespace Segmenter.Core;
 
 public static class CoreServices
 {
-    /// <summary>Everything Segmenter.Core needs, for the web host, jobs and tools alike.</summary>
-    public static IServiceCollection AddSegmenterCore(this IServiceCollection services, string connectionString)
+    /// <summary>As below, on one cluster without a replica: tests and tools.</summary>
+    public static IServiceCollection AddSegmenterCore(this IServiceCollection services, string connectionString) =>
+        services.AddSegmenterCore(new DatabaseTopology(new Cluster(DatabaseTopology.HomeName, connectionString)));
+
+    /// <summary>Everything Segmenter.Core needs, for the web host, jobs and tools alike, on the clusters of <paramref name="topology"/>.</summary>
+    public static IServiceCollection AddSegmenterCore(this IServiceCollection services, DatabaseTopology topology)
     {
         services.AddOptions<RuleLimits>().BindConfiguration(RuleLimits.Section);
+        services.AddOptions<ReadReplicaOptions>().BindConfiguration(ReadReplicaOptions.Section);
         services.AddOptions<RefreshOptions>().BindConfiguration(RefreshOptions.Section);
         services.AddScoped<RuleQueries>();
         services.AddScoped<SegmentMembers>();
@@ -52,10 +60,27 @@ public static class CoreServices
         services.AddScoped<TenantContext>();
         services.AddScoped<ITenantContext>(sp => sp.GetRequiredService<TenantContext>());
 
+        services.AddSingleton(topology);
+        services.AddSingleton<TenantPlacements>();
+        services.AddSingleton<ReplicaHealth>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplicaHealth>());
+        services.AddSingleton<ConnectionRouting>();
+
         // Scoped, so each context is built with the tenant of the scope (request, circuit or job) asking for it.
         services.AddDbContextFactory<SegmenterDbContext>(
-            (sp, options) => SegmenterDbContext.Configure(options, connectionString).AddInterceptors(sp.GetRequiredService<ContactWritesInterceptor>()),
+            (sp, options) => SegmenterDbContext.Configure(options, topology.Home.Primary)
+                .AddInterceptors(sp.GetRequiredService<ConnectionRouting>(), sp.GetRequiredService<ContactWritesInterceptor>()),
             ServiceLifetime.Scoped);
+        // The catalogue's own context, and the reads that may go to a replica, each a context of their own in the scope.
+        foreach (var route in new[] { DatabaseRoute.Catalogue, DatabaseRoute.TenantReplica })
+        {
+            services.AddKeyedScoped(route, (sp, _) => sp.GetRequiredService<IDbContextFactory<SegmenterDbContext>>().CreateDbContext().UseRoute(route));
+        }
+
+        services.AddKeyedScoped(DatabaseRoute.TenantReplica, (sp, key) =>
+            ActivatorUtilities.CreateInstance<RuleQueries>(sp, sp.GetRequiredKeyedService<SegmenterDbContext>(key)));
+        services.AddKeyedScoped(DatabaseRoute.TenantReplica, (sp, key) =>
+            ActivatorUtilities.CreateInstance<SegmentMembers>(sp, sp.GetRequiredKeyedService<SegmenterDbContext>(key), sp.GetRequiredKeyedService<RuleQueries>(key)));
 
         services.AddIdentityCore<SegmenterUser>(identity =>
             {
@@ -64,6 +89,9 @@ public static class CoreServices
                 identity.Lockout.MaxFailedAccessAttempts = 5;
             })
             .AddEntityFrameworkStores<SegmenterDbContext>();
+        // Users live in the catalogue, whatever cluster the scope's tenant is on.
+        services.Replace(ServiceDescriptor.Scoped<IUserStore<SegmenterUser>>(sp => new UserOnlyStore<SegmenterUser, SegmenterDbContext, Guid>(
+            sp.GetRequiredKeyedService<SegmenterDbContext>(DatabaseRoute.Catalogue), sp.GetService<IdentityErrorDescriber>())));
 
         services.AddScoped<DemoSeeder>();
         return services;

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Components.Authorization;
 using Segmenter.Core.Audit;
+using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
 using Segmenter.Web.Account;
 
@@ -13,8 +14,19 @@ namespace Segmenter.Web;
 /// </summary>
 internal sealed class TenantScopes(IServiceScopeFactory scopes, TenantContext circuitTenant, AuthenticationStateProvider authentication)
 {
-    public async Task<TResult> RunAsync<TService, TResult>(Func<TService, Task<TResult>> work)
-        where TService : notnull
+    public Task<TResult> RunAsync<TService, TResult>(Func<TService, Task<TResult>> work)
+        where TService : notnull =>
+        InScopeAsync(services => work(services.GetRequiredService<TService>()));
+
+    /// <summary>
+    /// As <see cref="RunAsync{TService, TResult}"/>, with the service that reads from the tenant's read replica
+    /// while it is current (previews, counts, member lists; docs/scaling.md).
+    /// </summary>
+    public Task<TResult> ReadAsync<TService, TResult>(Func<TService, Task<TResult>> work)
+        where TService : notnull =>
+        InScopeAsync(services => work(services.GetRequiredKeyedService<TService>(DatabaseRoute.TenantReplica)));
+
+    private async Task<TResult> InScopeAsync<TResult>(Func<IServiceProvider, Task<TResult>> work)
     {
         var user = (await authentication.GetAuthenticationStateAsync()).User;
         if (circuitTenant.TenantId is not { } tenantId || TenantRoleClaims.TenantOf(user) != tenantId)
@@ -26,7 +38,7 @@ internal sealed class TenantScopes(IServiceScopeFactory scopes, TenantContext ci
         scope.ServiceProvider.GetRequiredService<TenantContext>().Use(tenantId);
         scope.ServiceProvider.GetRequiredService<AuditActor>().Use(AuditActor.User, TenantRoleClaims.UserOf(user), user.Identity?.Name ?? AuditActor.User);
 
-        return await work(scope.ServiceProvider.GetRequiredService<TService>());
+        return await work(scope.ServiceProvider);
     }
 
     public Task RunAsync<TService>(Func<TService, Task> work)

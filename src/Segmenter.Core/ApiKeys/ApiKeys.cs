@@ -3,6 +3,7 @@ using System.Text;
 using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
 
@@ -19,7 +20,7 @@ public sealed record ApiKeyIdentity(Guid TenantId, Guid KeyId, string Role, stri
 /// the key; only the SHA-256 of the whole key is stored, compared in constant time. A fast hash is right
 /// here: the secret is random, not a password, so there is nothing to guess.
 /// </summary>
-public sealed class ApiKeys(SegmenterDbContext db, TenantContext tenant, TimeProvider clock)
+public sealed class ApiKeys([FromKeyedServices(DatabaseRoute.Catalogue)] SegmenterDbContext db, TenantContext tenant, TimeProvider clock)
 {
     private const string Scheme = "sgk";
 

@@ -61,6 +61,9 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
 
     public DbSet<CampaignRecipient> CampaignRecipients => Set<CampaignRecipient>();
 
+    /// <summary>ASP.NET Core's data-protection key ring, shared by every node (home cluster only).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     /// <summary>
     /// The rows of every tenant, for the reads that find a tenant (<see cref="CrossTenantReads"/>); each is
     /// also a query with <c>IgnoreQueryFilters([TenantFilter])</c>.
@@ -73,11 +76,41 @@ public sealed class SegmenterDbContext(DbContextOptions<SegmenterDbContext> opti
     /// <summary>The tenant <see cref="TenantSession"/> gave the connection when it was last opened.</summary>
     internal Guid? SessionTenantId { get; set; }
 
+    /// <summary>Where <see cref="ConnectionRouting"/> sends this context's connections.</summary>
+    internal DatabaseRoute Route { get; private set; }
+
+    /// <summary>The one cluster this context works on, whatever its tenant (<see cref="UseCluster"/>).</summary>
+    internal Cluster? Cluster { get; private set; }
+
+    /// <summary>Sends this context's connections where <paramref name="route"/> says; only before its first open.</summary>
+    public SegmenterDbContext UseRoute(DatabaseRoute route)
+    {
+        EnsureClosed();
+        Route = route;
+        return this;
+    }
+
+    /// <summary>Works on <paramref name="cluster"/> alone: the sweep's and the migrations' walk over every cluster.</summary>
+    public SegmenterDbContext UseCluster(Cluster cluster)
+    {
+        EnsureClosed();
+        Cluster = cluster;
+        return this;
+    }
+
     public static DbContextOptionsBuilder Configure(DbContextOptionsBuilder options, string connectionString) =>
         options
             .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history"))
             .UseSnakeCaseNamingConvention()
             .AddInterceptors(TenantSession.Interceptor);
+
+    private void EnsureClosed()
+    {
+        if (Database.GetDbConnection().State != System.Data.ConnectionState.Closed)
+        {
+            throw new InvalidOperationException("A context's route is chosen before its connection opens.");
+        }
+    }
 
     public override int SaveChanges(bool acceptAllChangesOnSuccess)
     {

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -13,9 +14,12 @@ namespace Segmenter.Core.Demo;
 
 public sealed record DemoSummary(Guid TenantId, int Contacts, int Events);
 
-/// <summary>Creates the demo tenant, its users (one per role), custom fields, contacts and events, in one transaction.</summary>
+/// <summary>
+/// Creates the demo tenant, its users (one per role), custom fields, contacts and events, in one transaction.
+/// All on the catalogue's context: the users must be, and the demo tenant always lives at home.
+/// </summary>
 public sealed partial class DemoSeeder(
-    SegmenterDbContext db,
+    [FromKeyedServices(DatabaseRoute.Catalogue)] SegmenterDbContext db,
     TenantContext tenant,
     UserManager<SegmenterUser> users,
     TimeProvider clock,

@@ -12,9 +12,10 @@ namespace Segmenter.Core.Membership;
 /// The recurring sweep: one <see cref="RefreshJob"/> per dynamic segment of every tenant, so time-based
 /// rules stay true. Segments that share no reference run side by side on any worker of any node; segments
 /// linked by references are queued one after another in dependency order (each a continuation of the one
-/// before), so a segment is refreshed only after every segment it reads.
+/// before), so a segment is refreshed only after every segment it reads. Every cluster's segments are swept,
+/// and each job runs on the cluster of its tenant.
 /// </summary>
-public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
+public sealed class SweepJob(IDbContextFactory<SegmenterDbContext> contexts, DatabaseTopology topology, IBackgroundJobClient jobs)
 {
     public const string RecurringJobId = "segmenter-sweep";
 
@@ -48,13 +49,20 @@ public sealed class SweepJob(SegmenterDbContext db, IBackgroundJobClient jobs)
 
     private async Task<List<(Guid TenantId, Guid Id, string Type, JsonDocument? Definition)>> ListAllAsync(CancellationToken cancellationToken)
     {
-        await using (await db.ReadAcrossTenantsAsync(cancellationToken))
+        var all = new List<(Guid, Guid, string, JsonDocument?)>();
+        foreach (var cluster in topology.All)
         {
-            var segments = await db.Segments.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
-                .Live()
-                .Select(s => new { s.TenantId, s.Id, s.Type, s.Definition })
-                .ToListAsync(cancellationToken);
-            return segments.ConvertAll(s => (s.TenantId, s.Id, s.Type, s.Definition));
+            await using var db = (await contexts.CreateDbContextAsync(cancellationToken)).UseCluster(cluster);
+            await using (await db.ReadAcrossTenantsAsync(cancellationToken))
+            {
+                var segments = await db.Segments.IgnoreQueryFilters([SegmenterDbContext.TenantFilter]).AsNoTracking()
+                    .Live()
+                    .Select(s => new { s.TenantId, s.Id, s.Type, s.Definition })
+                    .ToListAsync(cancellationToken);
+                all.AddRange(segments.Select(s => (s.TenantId, s.Id, s.Type, s.Definition)));
+            }
         }
+
+        return all;
     }
 }

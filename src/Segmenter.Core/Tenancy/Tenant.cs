@@ -12,5 +12,11 @@ public sealed class Tenant
     /// <summary>IANA time zone that "today" and every calendar rule is evaluated in.</summary>
     public string TimeZone { get; set; } = "UTC";
 
+    /// <summary>
+    /// The cluster holding the tenant's data (a name under <c>Segmenter:Shards</c>), or null for home. Read from
+    /// the home cluster's row, the tenant catalogue; fixed once the tenant exists.
+    /// </summary>
+    public string? Shard { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 }

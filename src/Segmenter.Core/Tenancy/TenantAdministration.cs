@@ -2,6 +2,7 @@ using FluentValidation;
 using FluentValidation.Results;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using Segmenter.Core.Contacts;
 using Segmenter.Core.Data;
@@ -16,7 +17,12 @@ public sealed record TenantMember(Guid UserId, string Email, string Role);
 /// What an admin changes about their tenant: who belongs to it with which role, and its time zone. A tenant
 /// always keeps at least one admin, so it can never lock itself out.
 /// </summary>
-public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext tenant, UserManager<SegmenterUser> users)
+public sealed class TenantAdministration(
+    [FromKeyedServices(DatabaseRoute.Catalogue)] SegmenterDbContext db,
+    IDbContextFactory<SegmenterDbContext> contexts,
+    TenantPlacements placements,
+    ITenantContext tenant,
+    UserManager<SegmenterUser> users)
 {
     public async Task<IReadOnlyList<TenantMember>> ListMembersAsync(CancellationToken cancellationToken) =>
         await (from membership in db.TenantUsers
@@ -113,6 +119,12 @@ public sealed class TenantAdministration(SegmenterDbContext db, ITenantContext t
         var current = await db.Tenants.SingleAsync(cancellationToken);
         current.TimeZone = timeZone!;
         await db.SaveChangesAsync(cancellationToken);
+        if (await placements.ClusterOfAsync(CurrentTenant(), cancellationToken) != placements.Home)
+        {
+            // The shard's copy of the tenant's row is what its rules read the zone from.
+            await using var data = await contexts.CreateDbContextAsync(cancellationToken);
+            await data.Tenants.ExecuteUpdateAsync(t => t.SetProperty(x => x.TimeZone, timeZone), cancellationToken);
+        }
     }
 
     private async Task<TenantUser> MembershipAsync(Guid userId, CancellationToken cancellationToken) =>

@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Segmenter.Core.Data;
 
 namespace Segmenter.Core.Tenancy;
@@ -10,7 +11,7 @@ public sealed record TenantMembership(Guid TenantId, string TenantName, string R
 /// Which tenants a user belongs to, read before any tenant is current (sign-in, the tenant switcher, each
 /// request's role), so these are the UI's cross-tenant reads.
 /// </summary>
-public sealed class TenantMemberships(SegmenterDbContext db)
+public sealed class TenantMemberships([FromKeyedServices(DatabaseRoute.Catalogue)] SegmenterDbContext db)
 {
     /// <summary>The user's tenants by name.</summary>
     public async Task<IReadOnlyList<TenantMembership>> ForUserAsync(Guid userId, CancellationToken cancellationToken)

@@ -23,6 +23,7 @@ internal static class AccountSetup
 
     public static WebApplicationBuilder AddSegmenterAccounts(this WebApplicationBuilder builder)
     {
+        DatabaseKeyRing.AddTo(builder.Services);
         builder.Services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
         new IdentityBuilder(typeof(SegmenterUser), builder.Services).AddSignInManager();
         builder.Services.ConfigureApplicationCookie(cookie =>

@@ -164,7 +164,7 @@ internal static class SegmentsApi
         return TypedResults.Created($"/api/v1/segments/{copy.Id}", SegmentResponse.From(copy));
     }
 
-    private static async Task<Ok<PreviewResponse>> Preview(HttpRequest request, RuleQueries queries, CancellationToken cancellationToken)
+    private static async Task<Ok<PreviewResponse>> Preview(HttpRequest request, [FromKeyedServices(DatabaseRoute.TenantReplica)] RuleQueries queries, CancellationToken cancellationToken)
     {
         var body = await ApiJson.ReadAsync<PreviewBody>(request, cancellationToken);
         var definition = Definition(body.Definition) ?? throw Paging.Invalid("definition", "A definition is required.");
@@ -183,14 +183,15 @@ internal static class SegmentsApi
         TypedResults.Ok(await refresh.HandleAsync(id, cancellationToken));
 
     private static async Task<Ok<ApiPage<ContactResponse>>> Members(
-        Guid id, SegmentMembers members, int? limit, Guid? after, CancellationToken cancellationToken)
+        Guid id, [FromKeyedServices(DatabaseRoute.TenantReplica)] SegmentMembers members, int? limit, Guid? after, CancellationToken cancellationToken)
     {
         var page = await members.PageAsync(id, after, Paging.Limit(limit), cancellationToken);
         return TypedResults.Ok(new ApiPage<ContactResponse>([.. page.Items.Select(ContactResponse.From)], page.Next?.ToString()));
     }
 
     /// <summary>Every member as a CSV row (<see cref="ContactsCsv"/>).</summary>
-    private static async Task<PushStreamHttpResult> Export(Guid id, SegmenterDbContext db, SegmentMembers members, CancellationToken cancellationToken) =>
+    private static async Task<PushStreamHttpResult> Export(
+        Guid id, [FromKeyedServices(DatabaseRoute.TenantReplica)] SegmenterDbContext db, [FromKeyedServices(DatabaseRoute.TenantReplica)] SegmentMembers members, CancellationToken cancellationToken) =>
         await ContactsCsv.SegmentAsync(id, db, members, cancellationToken);
 
     private static async Task<Ok<HistoryResponse>> History(Guid id, MembershipStats stats, DateTimeOffset? since, CancellationToken cancellationToken) =>

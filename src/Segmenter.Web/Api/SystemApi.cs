@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
+using Segmenter.Core.Data;
 using Segmenter.Core.Tenancy;
 
 namespace Segmenter.Web.Api;
@@ -8,7 +9,7 @@ namespace Segmenter.Web.Api;
 /// <summary><c>POST /api/system/tenants</c>: provisioning, guarded by the system key (<c>Segmenter:SystemApiKey</c>).</summary>
 internal static class SystemApi
 {
-    public sealed record TenantCreated(Guid Id, string Slug, string Name, string TimeZone, string ApiKey);
+    public sealed record TenantCreated(Guid Id, string Slug, string Name, string TimeZone, string Shard, string ApiKey);
 
     public static IEndpointRouteBuilder MapSystemApi(this IEndpointRouteBuilder app)
     {
@@ -27,7 +28,7 @@ internal static class SystemApi
 
         var request = await ApiJson.ReadAsync<ProvisionTenantRequest>(http.Request, cancellationToken);
         var (tenant, apiKey) = await provision.HandleAsync(request, cancellationToken);
-        return TypedResults.Created($"/api/system/tenants/{tenant.Id}", new TenantCreated(tenant.Id, tenant.Slug, tenant.Name, tenant.TimeZone, apiKey));
+        return TypedResults.Created($"/api/system/tenants/{tenant.Id}", new TenantCreated(tenant.Id, tenant.Slug, tenant.Name, tenant.TimeZone, tenant.Shard ?? DatabaseTopology.HomeName, apiKey));
     }
 
     private static bool IsSystemKey(string header, string? systemKey) =>

@@ -19,7 +19,7 @@ internal static class ExportEndpoints
 
     /// <summary>A segment's members now; 404 for another tenant's or a deleted segment.</summary>
     private static async Task<Results<PushStreamHttpResult, NotFound>> SegmentMembersAsync(
-        Guid id, SegmenterDbContext db, SegmentMembers members, CancellationToken cancellationToken)
+        Guid id, [FromKeyedServices(DatabaseRoute.TenantReplica)] SegmenterDbContext db, [FromKeyedServices(DatabaseRoute.TenantReplica)] SegmentMembers members, CancellationToken cancellationToken)
     {
         try
         {

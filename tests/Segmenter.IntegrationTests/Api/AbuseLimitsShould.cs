@@ -11,7 +11,7 @@ public sealed class LimitedApiHost : ApiHost
 {
     public const int RequestsPerMinute = 5;
 
-    protected override void Configure(IWebHostBuilder web) => web
+    protected override IWebHostBuilder Configure(IWebHostBuilder web) => web
         .UseSetting("Segmenter:Api:RequestsPerMinute", RequestsPerMinute.ToString(System.Globalization.CultureInfo.InvariantCulture))
         .UseSetting("Segmenter:Limits:QueryTimeoutMs", "1");
 }

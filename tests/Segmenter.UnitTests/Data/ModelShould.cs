@@ -7,7 +7,8 @@ namespace Segmenter.UnitTests.Data;
 /// <summary>The schema's rules for distributing by tenant (DESIGN section 2), checked on the EF model itself.</summary>
 public sealed class ModelShould
 {
-    private static readonly string[] GlobalTables = ["tenants", "users", "user_claims", "user_logins", "user_tokens"];
+    // The deployment's own tables: the tenant catalogue, the users, and the data-protection key ring of every node.
+    private static readonly string[] GlobalTables = ["tenants", "users", "user_claims", "user_logins", "user_tokens", "data_protection_keys"];
 
     // Lookups that happen before a tenant is known: a key's prefix on every API call, a user's tenants at sign-in.
     private static readonly string[] CrossTenantIndexes = ["ix_api_keys_prefix", "ix_tenant_users_user_id"];

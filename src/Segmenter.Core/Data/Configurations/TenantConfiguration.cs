@@ -13,6 +13,7 @@ internal sealed class TenantConfiguration : IEntityTypeConfiguration<Tenant>
         builder.HasIndex(t => t.Slug).IsUnique();
         builder.Property(t => t.TimeZone).HasDefaultValue("UTC");
         builder.Property(t => t.CreatedAt).HasDefaultValueSql(Sql.Now);
+        builder.Property(t => t.Shard).HasMaxLength(63);
     }
 }
 
