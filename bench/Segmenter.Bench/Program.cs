@@ -10,6 +10,12 @@ if (options is null)
 }
 
 BenchDatabase.Keep = options.Keep;
+if (options.ScaleOut)
+{
+    var scaleOut = await ScaleOutBenchmark.RunAsync(options, CancellationToken.None);
+    Console.WriteLine(Figure.Table(scaleOut));
+    return scaleOut.All(f => f.Passed != false) ? 0 : 1;
+}
 
 // Ingest first: after the large tenant's bulk load, PostgreSQL's checkpoint would land in its measurements.
 var figures = (await IngestBenchmark.RunAsync(options, CancellationToken.None)).ToList();

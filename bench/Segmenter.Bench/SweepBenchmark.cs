@@ -24,8 +24,41 @@ internal static class SweepBenchmark
     public static async Task<IReadOnlyList<Figure>> RunAsync(BenchOptions options, CancellationToken cancellationToken)
     {
         await using var database = await BenchDatabase.CreateAsync(options.ConnectionString, "sweep", cancellationToken);
+        await using var services = Services(database);
+        var (segments, created) = await SeedAsync(database, services, options.SweepTenants, cancellationToken);
+
+        var clock = new Stopwatch();
+        var job = new RefreshJob(services.GetRequiredService<IServiceScopeFactory>());
+        var sweeps = new List<double>();
+        for (var sweep = 0; sweep < 2; sweep++)
+        {
+            clock.Restart();
+            await Parallel.ForEachAsync(segments, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
+                async (s, ct) => await job.RunAsync(s.Tenant, s.Segment, ct));
+            sweeps.Add(clock.Elapsed.TotalSeconds);
+            MembershipBenchmark.Progress($"sweep {sweep + 1} of {segments.Count} segments in {sweeps[^1]:F1} s");
+        }
+
+        return
+        [
+            new Figure($"create and fill {segments.Count} dynamic segments over {options.SweepTenants} tenants, one at a time", created, "s"),
+            new Figure($"sweep: {segments.Count} dynamic segments over {options.SweepTenants} tenants of {ContactsPerTenant:N0} contacts, {Environment.ProcessorCount} workers", sweeps.Max(), "s", 60),
+        ];
+    }
+
+    /// <summary>Segmenter's services on the benchmark's database, as the application's role.</summary>
+    internal static ServiceProvider Services(BenchDatabase database) => new ServiceCollection()
+        .AddLogging()
+        .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
+        .AddSegmenterCore(database.AppConnectionString)
+        .BuildServiceProvider();
+
+    /// <summary>The tenants, their contacts and events, and their dynamic segments, each filled at creation (timed, in seconds).</summary>
+    internal static async Task<(List<(Guid Tenant, Guid Segment)> Segments, double CreateSeconds)> SeedAsync(
+        BenchDatabase database, ServiceProvider services, int tenantCount, CancellationToken cancellationToken)
+    {
         var now = DateTimeOffset.UtcNow;
-        var tenants = Enumerable.Range(0, options.SweepTenants).Select(n => (Id: Guid.CreateVersion7(), Slug: $"sweep-{n}")).ToList();
+        var tenants = Enumerable.Range(0, tenantCount).Select(n => (Id: Guid.CreateVersion7(), Slug: $"sweep-{n}")).ToList();
         var clock = Stopwatch.StartNew();
         await using (var owner = new NpgsqlConnection(database.ConnectionString))
         {
@@ -45,12 +78,6 @@ internal static class SweepBenchmark
 
         MembershipBenchmark.Progress($"seeded {tenants.Count} tenants of {ContactsPerTenant:N0} contacts in {clock.Elapsed.TotalSeconds:F1} s");
 
-        await using var services = new ServiceCollection()
-            .AddLogging()
-            .AddSingleton<IConfiguration>(new ConfigurationBuilder().Build())
-            .AddSegmenterCore(database.AppConnectionString)
-            .BuildServiceProvider();
-
         var segments = new List<(Guid Tenant, Guid Segment)>();
         clock.Restart();
         foreach (var (tenant, n) in tenants.Select((t, n) => (t, n)))
@@ -64,24 +91,7 @@ internal static class SweepBenchmark
             }
         }
 
-        var created = clock.Elapsed.TotalSeconds;
-        MembershipBenchmark.Progress($"created and filled {segments.Count} segments in {created:F1} s");
-
-        var job = new RefreshJob(services.GetRequiredService<IServiceScopeFactory>());
-        var sweeps = new List<double>();
-        for (var sweep = 0; sweep < 2; sweep++)
-        {
-            clock.Restart();
-            await Parallel.ForEachAsync(segments, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount, CancellationToken = cancellationToken },
-                async (s, ct) => await job.RunAsync(s.Tenant, s.Segment, ct));
-            sweeps.Add(clock.Elapsed.TotalSeconds);
-            MembershipBenchmark.Progress($"sweep {sweep + 1} of {segments.Count} segments in {sweeps[^1]:F1} s");
-        }
-
-        return
-        [
-            new Figure($"create and fill {segments.Count} dynamic segments over {tenants.Count} tenants, one at a time", created, "s"),
-            new Figure($"sweep: {segments.Count} dynamic segments over {tenants.Count} tenants of {ContactsPerTenant:N0} contacts, {Environment.ProcessorCount} workers", sweeps.Max(), "s", 60),
-        ];
+        MembershipBenchmark.Progress($"created and filled {segments.Count} segments in {clock.Elapsed.TotalSeconds:F1} s");
+        return (segments, clock.Elapsed.TotalSeconds);
     }
 }

@@ -25,11 +25,13 @@ internal sealed class WebHost : IAsyncDisposable
 
     public HttpClient Http { get; }
 
-    public static async Task<WebHost> StartAsync(string webDll, string appConnectionString, CancellationToken cancellationToken)
+    /// <summary>Starts the host; <c>settings</c> are more configuration, as environment variables (<c>Segmenter__Jobs__Workers</c>).</summary>
+    public static async Task<WebHost> StartAsync(
+        string webDll, string appConnectionString, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? settings = null)
     {
         var port = FreePort();
         var path = Path.GetFullPath(webDll);
-        var process = Process.Start(new ProcessStartInfo("dotnet", [path, "--urls", $"http://127.0.0.1:{port}"])
+        var start = new ProcessStartInfo("dotnet", [path, "--urls", $"http://127.0.0.1:{port}"])
         {
             WorkingDirectory = Path.GetDirectoryName(path),
             RedirectStandardOutput = true,
@@ -44,7 +46,13 @@ internal sealed class WebHost : IAsyncDisposable
                 // windows under the frozen clock of the measurements and take the cores from them.
                 ["Segmenter__Refresh__Cron"] = "0 0 31 2 *",
             },
-        })!;
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
+
+        var process = Process.Start(start)!;
         process.OutputDataReceived += (_, _) => { };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
@@ -75,6 +83,9 @@ internal sealed class WebHost : IAsyncDisposable
         var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal));
         return double.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
     }
+
+    /// <summary>The CPU time the host has used so far (utime + stime of /proc/PID/stat), in seconds.</summary>
+    public double CpuSeconds() => ProcessCpu.Seconds(_process.Id);
 
     public async ValueTask DisposeAsync()
     {
