@@ -50,35 +50,7 @@ log() { echo "scale-clusters.sh: $*" >&2; }
 usage() { log "usage: $0 start|stop|stop-replica|start-replica|status|reset"; exit 2; }
 case $cmd in start|stop|stop-replica|start-replica|status|reset) ;; *) usage ;; esac
 
-find_bin_dir() {
-  local dir
-  for dir in $(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -t/ -k4 -n -r); do
-    [[ -x $dir/pg_ctl ]] && { echo "$dir"; return; }
-  done
-  command -v pg_ctl >/dev/null 2>&1 && dirname "$(command -v pg_ctl)"
-}
-
-bin=$(find_bin_dir || true)
-if [[ -z $bin ]]; then
-  if [[ $cmd == reset ]]; then
-    :  # nothing can be running; the folders are deleted below
-  elif [[ $cmd != start ]]; then
-    log "no PostgreSQL server binaries found"; exit 1
-  elif [[ $(id -u) -ne 0 ]]; then
-    log "no PostgreSQL server binaries found; install the 'postgresql' package (15 or newer)"
-    exit 1
-  else
-    log "installing the postgresql package"
-    DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >&2
-    bin=$(find_bin_dir)
-  fi
-fi
-
-if [[ -n $bin ]]; then
-  version=$("$bin/postgres" --version | grep -oE '[0-9]+' | head -n 1)
-  if (( version < 15 )); then log "PostgreSQL $version found; Segmenter needs 15 or newer"; exit 1; fi
-fi
+source "$(dirname "${BASH_SOURCE[0]}")/postgres-server.sh"
 
 # One command at a time: two test runs starting the clusters together would both initialise them. The servers
 # must not inherit the lock's descriptor (see start_server), or they would hold it for as long as they run.
