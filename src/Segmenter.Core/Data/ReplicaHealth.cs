@@ -49,11 +49,12 @@ public sealed partial class ReplicaHealth(DatabaseTopology topology, IOptions<Re
         }
     }
 
-    /// <summary>Measures every replica once; the service calls it on its clock, tests call it directly.</summary>
-    public async Task CheckAsync(CancellationToken cancellationToken)
+    /// <summary>Measures every replica once, on the service's clock.</summary>
+    private async Task CheckAsync(CancellationToken cancellationToken)
     {
         foreach (var cluster in topology.All.Where(c => c.ReadReplica is not null))
         {
+            bool? before = _usable.TryGetValue(cluster.Name, out var known) ? known : null;
             bool usable;
             try
             {
@@ -70,9 +71,9 @@ public sealed partial class ReplicaHealth(DatabaseTopology topology, IOptions<Re
                 LogUnreachable(logger, cluster.Name, failure.Message);
             }
 
-            var was = _usable.GetValueOrDefault(cluster.Name);
-            _usable[cluster.Name] = usable;
-            if (usable && !was)
+            // A failed connection marked down during the check is newer than what the check saw: it stands until the next one.
+            var stored = before is { } seen ? _usable.TryUpdate(cluster.Name, usable, seen) : _usable.TryAdd(cluster.Name, usable);
+            if (stored && usable && before != true)
             {
                 LogUsable(logger, cluster.Name);
             }
