@@ -43,7 +43,7 @@ public sealed class ConnectionRouting(TenantPlacements placements, ReplicaHealth
         var cluster = ClusterFor(db, PlacedTenant(db) is { } tenantId ? placements.ClusterOf(tenantId) : null);
         if (db.Route == DatabaseRoute.TenantReplica && replicas.IsUsable(cluster))
         {
-            Point(connection, ReplicaOf(cluster));
+            connection.ConnectionString = ReplicaOf(cluster);
             try
             {
                 connection.Open();
@@ -62,7 +62,7 @@ public sealed class ConnectionRouting(TenantPlacements placements, ReplicaHealth
             }
         }
 
-        Point(connection, cluster.Primary);
+        connection.ConnectionString = cluster.Primary;
         return result;
     }
 
@@ -77,7 +77,7 @@ public sealed class ConnectionRouting(TenantPlacements placements, ReplicaHealth
         var cluster = ClusterFor(db, PlacedTenant(db) is { } tenantId ? await placements.ClusterOfAsync(tenantId, cancellationToken) : null);
         if (db.Route == DatabaseRoute.TenantReplica && replicas.IsUsable(cluster))
         {
-            Point(connection, ReplicaOf(cluster));
+            connection.ConnectionString = ReplicaOf(cluster);
             try
             {
                 await connection.OpenAsync(cancellationToken);
@@ -96,17 +96,8 @@ public sealed class ConnectionRouting(TenantPlacements placements, ReplicaHealth
             }
         }
 
-        Point(connection, cluster.Primary);
+        connection.ConnectionString = cluster.Primary;
         return result;
-    }
-
-    /// <summary>Sets the connection string only when it changes: a context mostly stays on its cluster.</summary>
-    private static void Point(DbConnection connection, string connectionString)
-    {
-        if (connection.ConnectionString != connectionString)
-        {
-            connection.ConnectionString = connectionString;
-        }
     }
 
     /// <summary>The replica with a short connect timeout: one that does not answer sends the read to the primary in seconds.</summary>
