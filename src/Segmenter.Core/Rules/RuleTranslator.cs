@@ -41,8 +41,9 @@ public static class RuleTranslator
     /// <summary>
     /// The same predicate in the shape for all the tenant's contacts at once (counts, previews, refreshes): an
     /// event condition is a set of contact ids the planner can hash-join, never a subquery run once per
-    /// contact. All-time counts and first/last instants read <c>contact_event_totals</c>; windows, filters
-    /// and statistics group the tenant's events of the type in <paramref name="events"/>.
+    /// contact. All-time counts and first/last instants, and thresholds of a window's count, read
+    /// <c>contact_event_totals</c>; other windows, filters and statistics group the tenant's events of the
+    /// type in <paramref name="events"/>.
     /// </summary>
     /// <param name="definition">A validated tree.</param>
     /// <param name="environment">Fields, time zone and now.</param>
@@ -356,7 +357,8 @@ public static class RuleTranslator
         /// semi-join; one that zero passes (count under 2, equal to 0) is <c>c.id NOT IN (ids that fail)</c>, a
         /// hashed subplan built once (the app's role has the <c>work_mem</c> for a million ids, see
         /// <c>SegmenterDatabase</c>). All-time counts and first and last instants read the event totals
-        /// (<see cref="ByTotals"/>); a last event within N days is any event of the window.
+        /// (<see cref="ByTotals"/>), and so do thresholds of a window's count up to the latest instants a total
+        /// keeps (<see cref="Threshold"/>); a last event within N days is any event of the window.
         /// </summary>
         private Expression EventOverAll(
             EventCondition condition, ParameterExpression contact, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals)
@@ -396,6 +398,20 @@ public static class RuleTranslator
                     var counts = ByTotals(
                         totals, events, type, now, Compose(countTest, (ContactEventTotal t) => (decimal)t.Count), Compose(countTest, (IGrouping<Guid, ContactEvent> g) => (decimal)g.Count()));
                     test = zeroCounts ? Not(counts) : counts;
+                    break;
+                case EventCondition.Count when condition.Where.Count == 0 && condition.WithinDays is { } days && Threshold(op, condition.Value) is var (atLeast, k):
+                    // At least k events in the window: the k-th latest instant of the total is in it (and so is the last,
+                    // by which the totals' index finds the candidates). The few totals with events after now count
+                    // their own. One set, so the planner can start from it when the window is short.
+                    var windowStart = now.AddDays(-days);
+                    var kth = k - 1;
+                    var reaching = totals
+                        .Where(t => t.Type == type && t.LastAt >= windowStart)
+                        .Where(t => t.LastAt <= now
+                            ? t.Latest[kth] >= windowStart
+                            : events.Count(e => e.ContactId == t.ContactId && e.Type == type && e.OccurredAt <= now && e.OccurredAt >= windowStart) >= k)
+                        .Select(t => t.ContactId);
+                    test = atLeast ? c => reaching.Contains(c.Id) : c => !reaching.Contains(c.Id);
                     break;
                 case EventCondition.Count or EventCondition.Sum:
                     Expression<Func<IGrouping<Guid, ContactEvent>, decimal>> total = condition.Aggregate == EventCondition.Count
@@ -469,6 +485,30 @@ public static class RuleTranslator
                 LessThanOrEqual when v is >= 0 and < 1 => false,
                 _ => null,
             };
+        }
+
+        /// <summary>
+        /// A count test as a threshold the event totals answer: "at least k" (<c>AtLeast</c>) or "fewer than k",
+        /// for a whole k from 2 (0 and 1 are <see cref="AnyOrNone"/>'s) to the latest instants a total keeps;
+        /// null for any other test.
+        /// </summary>
+        private static (bool AtLeast, int K)? Threshold(string op, JsonElement? value)
+        {
+            if (value is not { ValueKind: JsonValueKind.Number } number)
+            {
+                return null;
+            }
+
+            var v = number.GetDecimal();
+            (bool AtLeast, decimal K)? threshold = op switch
+            {
+                GreaterThan => (true, Math.Floor(v) + 1),
+                GreaterThanOrEqual => (true, Math.Ceiling(v)),
+                LessThan => (false, Math.Ceiling(v)),
+                LessThanOrEqual => (false, Math.Floor(v) + 1),
+                _ => null,
+            };
+            return threshold is var (atLeast, k) && k is >= 2 and <= ContactEventTotal.LatestKept ? (atLeast, (int)k) : null;
         }
 
         /// <summary>

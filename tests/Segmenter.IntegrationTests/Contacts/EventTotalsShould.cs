@@ -8,7 +8,7 @@ namespace Segmenter.IntegrationTests.Contacts;
 
 /// <summary>
 /// <c>contact_event_totals</c> against the events it rolls up: whatever writes the events, each contact's
-/// count, first and last instant per type are those of its events, in the same statement.
+/// count, first, last and latest eight instants per type are those of its events, in the same statement.
 /// </summary>
 public sealed class EventTotalsShould(DatabaseFixture database) : IClassFixture<DatabaseFixture>
 {
@@ -37,6 +37,13 @@ public sealed class EventTotalsShould(DatabaseFixture database) : IClassFixture<
             }));
             await db.SaveChangesAsync(ct);
         }
+
+        // All after the latest kept: the merge's shortcut, a concatenation.
+        db.ContactEvents.AddRange(Enumerable.Range(1, 3).Select(hours => new ContactEvent
+        {
+            TenantId = tenant.Id, ContactId = contacts[2].Id, Type = "email_opened", OccurredAt = Start.AddHours(500 + hours),
+        }));
+        await db.SaveChangesAsync(ct);
 
         Assert.Equal(await FromEventsAsync(db, ct), await TotalsAsync(db, ct));
         Assert.Equal(6, (await TotalsAsync(db, ct)).Count);
@@ -79,15 +86,21 @@ public sealed class EventTotalsShould(DatabaseFixture database) : IClassFixture<
 
     private static async Task<List<Total>> TotalsAsync(SegmenterDbContext db, CancellationToken ct) =>
         (await db.ContactEventTotals.AsNoTracking().ToListAsync(ct))
-        .Select(t => new Total(t.ContactId, t.Type, t.Count, t.FirstAt, t.LastAt)).Order().ToList();
+        .Select(t => new Total(t.ContactId, t.Type, t.Count, t.FirstAt, t.LastAt, Instants(t.Latest))).Order().ToList();
 
     private static async Task<List<Total>> FromEventsAsync(SegmenterDbContext db, CancellationToken ct) =>
-        (await db.ContactEvents.GroupBy(e => new { e.ContactId, e.Type })
-            .Select(g => new { g.Key.ContactId, g.Key.Type, Count = g.LongCount(), First = g.Min(e => e.OccurredAt), Last = g.Max(e => e.OccurredAt) })
-            .ToListAsync(ct))
-        .Select(t => new Total(t.ContactId, t.Type, t.Count, t.First, t.Last)).Order().ToList();
+        (await db.ContactEvents.AsNoTracking().Select(e => new { e.ContactId, e.Type, e.OccurredAt }).ToListAsync(ct))
+        .GroupBy(e => (e.ContactId, e.Type))
+        .Select(g => new Total(
+            g.Key.ContactId, g.Key.Type, g.LongCount(), g.Min(e => e.OccurredAt), g.Max(e => e.OccurredAt),
+            Instants(g.Select(e => e.OccurredAt).OrderDescending().Take(ContactEventTotal.LatestKept))))
+        .Order().ToList();
 
-    private sealed record Total(Guid ContactId, string Type, long Count, DateTimeOffset FirstAt, DateTimeOffset LastAt) : IComparable<Total>
+    private static string Instants(IEnumerable<DateTimeOffset> instants) =>
+        string.Join(", ", instants.Select(i => i.ToUniversalTime().ToString("O", System.Globalization.CultureInfo.InvariantCulture)));
+
+    /// <summary>A total as compared: <see cref="Latest"/> is the latest instants, newest first, as text.</summary>
+    private sealed record Total(Guid ContactId, string Type, long Count, DateTimeOffset FirstAt, DateTimeOffset LastAt, string Latest) : IComparable<Total>
     {
         public int CompareTo(Total? other) =>
             other is null ? 1 : ContactId.CompareTo(other.ContactId) is var byContact and not 0 ? byContact : string.CompareOrdinal(Type, other.Type);

@@ -55,9 +55,12 @@ internal sealed class ContactEventTotalConfiguration : IEntityTypeConfiguration<
     {
         builder.ToTable("contact_event_totals");
         builder.HasKey(t => new { t.TenantId, t.ContactId, t.Type });
-        // "Contacts with more than 5 opens" reads the totals of one type, from this index alone.
-        builder.HasIndex(t => new { t.TenantId, t.Type })
-            .IncludeProperties(t => new { t.ContactId, t.Count, t.FirstAt, t.LastAt });
+        // "Contacts with more than 5 opens" reads the totals of one type, from this index alone; "at least 3 in
+        // the last 7 days" only those whose last event is in the window, and the few with events after now are
+        // found without reading the others.
+        builder.HasIndex(t => new { t.TenantId, t.Type, t.LastAt })
+            .IncludeProperties(t => new { t.ContactId, t.Count, t.FirstAt, t.Latest });
+        builder.Property(t => t.Latest).HasDefaultValueSql("'{}'");
     }
 }
 

@@ -474,13 +474,20 @@ namespace Segmenter.Core.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_at");
 
+                    b.PrimitiveCollection<DateTimeOffset[]>("Latest")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone[]")
+                        .HasColumnName("latest")
+                        .HasDefaultValueSql("'{}'");
+
                     b.HasKey("TenantId", "ContactId", "Type")
                         .HasName("pk_contact_event_totals");
 
-                    b.HasIndex("TenantId", "Type")
-                        .HasDatabaseName("ix_contact_event_totals_tenant_id_type");
+                    b.HasIndex("TenantId", "Type", "LastAt")
+                        .HasDatabaseName("ix_contact_event_totals_tenant_id_type_last_at");
 
-                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("TenantId", "Type"), new[] { "ContactId", "Count", "FirstAt", "LastAt" });
+                    NpgsqlIndexBuilderExtensions.IncludeProperties(b.HasIndex("TenantId", "Type", "LastAt"), new[] { "ContactId", "Count", "FirstAt", "Latest" });
 
                     b.ToTable("contact_event_totals", (string)null);
                 });
