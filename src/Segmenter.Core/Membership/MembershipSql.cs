@@ -14,10 +14,11 @@ internal static class MembershipSql
     /// a FULL JOIN, which PostgreSQL can only run as a hash or merge join: one pass over each side, whatever
     /// the planner guesses about the rule's selectivity (an anti-join against a CTE guessed small runs as a
     /// nested loop and goes quadratic: 15 s for 13,000 members). The matches are not materialised but joined
-    /// as the rule's query returns them, and the members are read from their key alone (an index-only scan):
-    /// fetching each member row's address as well visited the table once per member. Together that took the
-    /// diff of 660,000 members from about 2.2 to 1.6 s (docs/performance.md). Each exit's row is then found by
-    /// its key, one probe an exit, and deleted by its address (a TID scan). Deleting with
+    /// as the rule's query returns them, and the members' ids are read by a bitmap of their pages
+    /// (<c>segmenter_segment_members</c>, migration <c>MembersReadByPage</c>): by their key alone, the read
+    /// visited the table once per member whenever VACUUM had not yet seen the pages, as after every fill and
+    /// large change (3.0 to 3.4 s for the diff of 660,000 members instead of 1.2 to 1.7). Each exit's row is
+    /// then found by its key, one probe an exit, and deleted by its address (a TID scan). Deleting with
     /// <c>contact_id = ANY (ARRAY(…))</c> instead compared every member with every exit: 35 s for 6,666 exits.
     /// </summary>
     public const string Full = $"""
@@ -25,9 +26,7 @@ internal static class MembershipSql
         diff AS MATERIALIZED (
             SELECT coalesce(m.id, x.contact_id) AS contact_id, m.id IS NOT NULL AS matches
             FROM matched AS m
-            FULL JOIN (
-                SELECT contact_id FROM segment_members
-                WHERE tenant_id = @segmenter_tenant AND segment_id = @segmenter_segment) AS x ON x.contact_id = m.id
+            FULL JOIN segmenter_segment_members(@segmenter_tenant, @segmenter_segment) AS x(contact_id) ON x.contact_id = m.id
             WHERE m.id IS NULL OR x.contact_id IS NULL),
         {Entered}
         exited AS (
