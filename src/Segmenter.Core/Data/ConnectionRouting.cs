@@ -116,6 +116,6 @@ public sealed class ConnectionRouting(TenantPlacements placements, ReplicaHealth
     private static Guid? PlacedTenant(SegmenterDbContext db) =>
         db.Cluster is null && db.Route != DatabaseRoute.Catalogue ? db.CurrentTenantId : null;
 
-    private Cluster ClusterFor(SegmenterDbContext db, Cluster? tenants) =>
-        db.Cluster ?? (db.Route == DatabaseRoute.Catalogue ? placements.Home : tenants ?? placements.Home);
+    /// <summary>A pinned context's cluster, else its tenant's (<paramref name="tenants"/>, null for the catalogue), else home.</summary>
+    private Cluster ClusterFor(SegmenterDbContext db, Cluster? tenants) => db.Cluster ?? tenants ?? placements.Home;
 }
