@@ -350,7 +350,7 @@ internal static class MembershipBenchmark
             var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
             var compiled = await scope.ServiceProvider.GetRequiredService<RuleQueries>().CompileAsync(definition, null, cancellationToken);
             await db.Database.OpenConnectionAsync(cancellationToken);
-            var command = db.Contacts.Where(compiled.Predicate).Select(c => c.Id).CreateDbCommand();
+            var command = compiled.Matches.CreateDbCommand();
             command.CommandTimeout = 300;
             return new EngineQuery(scope, command);
         }

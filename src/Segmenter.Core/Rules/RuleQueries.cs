@@ -17,10 +17,12 @@ public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
 
 /// <summary>
 /// A validated definition as one predicate in both shapes (<see cref="RuleTranslator"/>): <see cref="Predicate"/>
-/// over all the tenant's contacts, <see cref="PerContact"/> for a few looked up by key; with the environment
+/// over all the tenant's contacts, <see cref="PerContact"/> for a few looked up by key; <see cref="Matches"/>,
+/// the ids it matches for counting them (<see cref="RuleTranslator.MatchesForAll"/>); with the environment
 /// (fields, time zone, now) it was translated in.
 /// </summary>
-public sealed record CompiledRule(Expression<Func<Contact, bool>> Predicate, Expression<Func<Contact, bool>> PerContact, RuleEnvironment Environment);
+public sealed record CompiledRule(
+    Expression<Func<Contact, bool>> Predicate, Expression<Func<Contact, bool>> PerContact, IQueryable<Guid> Matches, RuleEnvironment Environment);
 
 /// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
 public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
@@ -69,8 +71,8 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
     /// <exception cref="QueryTimeoutException">The count ran past <see cref="RuleLimits.QueryTimeoutMs"/>.</exception>
     public async Task<int> CountAsync(RuleGroup definition, CancellationToken cancellationToken)
     {
-        var predicate = await CompileAsync(definition, cancellationToken);
-        return await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken);
+        var matches = (await CompileAsync(definition, null, cancellationToken)).Matches;
+        return await TimedAsync(() => matches.CountAsync(cancellationToken), "count", cancellationToken);
     }
 
     /// <exception cref="QueryTimeoutException">The page ran past <see cref="RuleLimits.QueryTimeoutMs"/>.</exception>
@@ -104,10 +106,10 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
                 continue;
             }
 
-            var predicate = RuleTranslator.TranslateForAll(alone, environment, db.ContactEvents, db.ContactEventTotals);
+            var matches = RuleTranslator.MatchesForAll(alone, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals);
             try
             {
-                counts.Add(await TimedAsync(() => db.Contacts.CountAsync(predicate, cancellationToken), "count", cancellationToken));
+                counts.Add(await TimedAsync(() => matches.CountAsync(cancellationToken), "count", cancellationToken));
             }
             catch (QueryTimeoutException)
             {
@@ -154,7 +156,11 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
     {
         var result = Validator(segmentId, environment, graph).Validate(definition);
         return result.IsValid
-            ? new CompiledRule(RuleTranslator.TranslateForAll(definition, environment, db.ContactEvents, db.ContactEventTotals), RuleTranslator.Translate(definition, environment), environment)
+            ? new CompiledRule(
+                RuleTranslator.TranslateForAll(definition, environment, db.ContactEvents, db.ContactEventTotals),
+                RuleTranslator.Translate(definition, environment),
+                RuleTranslator.MatchesForAll(definition, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals),
+                environment)
             : throw new ValidationException(result.Errors);
     }
 
