@@ -9,7 +9,8 @@ namespace Segmenter.Core.Rules;
 /// The SQL functions rule translation calls, mapped as EF <c>DbFunction</c>s and created by the
 /// <c>RuleFunctions</c> migration. Each reads one key of a jsonb document as a typed value, and yields NULL
 /// (empty) when the stored JSON is of another type, so a stray value never turns a count into an error.
-/// All but <see cref="Timestamp"/> are IMMUTABLE, so they can back expression indexes.
+/// <see cref="Number"/>, <see cref="Boolean"/> and <see cref="LocalDate"/> are IMMUTABLE; <see cref="Date"/> and
+/// <see cref="Timestamp"/> are STABLE, as the casts from text they inline are.
 /// </summary>
 public static class RuleSql
 {
@@ -19,7 +20,12 @@ public static class RuleSql
     /// <summary><c>segmenter_boolean(j, k)</c>: the boolean at key k, or NULL.</summary>
     public static bool? Boolean(JsonDocument json, string key) => throw OnlyInSql();
 
-    /// <summary><c>segmenter_date(j, k)</c>: the "YYYY-MM-DD" string at key k as a date, or NULL.</summary>
+    /// <summary>
+    /// <c>segmenter_date(j, k)</c>: the "YYYY-MM-DD" string at key k as a date, or NULL. Told from a value of another
+    /// JSON type by a LIKE pattern and cast, not matched by a regular expression and built by <c>make_date</c> (0.5 s
+    /// a million contacts instead of 0.85): attributes are typed when written (<c>ContactInput</c>) and a field's
+    /// type never changes, so a string at a date key is a valid day.
+    /// </summary>
     public static DateOnly? Date(JsonDocument json, string key) => throw OnlyInSql();
 
     /// <summary><c>segmenter_timestamp(j, k)</c>: the ISO-8601 instant string at key k, or NULL.</summary>
@@ -39,9 +45,8 @@ public static class RuleSql
             AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'boolean' THEN (j -> k)::boolean END $$;
 
         CREATE OR REPLACE FUNCTION segmenter_date(j jsonb, k text) RETURNS date
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE
-            AS $$ SELECT CASE WHEN jsonb_typeof(j -> k) = 'string' AND (j ->> k) ~ '^\d{4}-\d{2}-\d{2}$'
-                 THEN make_date(left(j ->> k, 4)::int, substr(j ->> k, 6, 2)::int, substr(j ->> k, 9, 2)::int) END $$;
+            LANGUAGE sql STABLE PARALLEL SAFE
+            AS $$ SELECT CASE WHEN (j ->> k) LIKE '____-__-__' THEN (j ->> k)::date END $$;
 
         CREATE OR REPLACE FUNCTION segmenter_timestamp(j jsonb, k text) RETURNS timestamptz
             LANGUAGE sql STABLE PARALLEL SAFE
