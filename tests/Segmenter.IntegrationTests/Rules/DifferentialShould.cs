@@ -55,7 +55,7 @@ public sealed class DifferentialShould(DatabaseFixture database) : IClassFixture
                          ("counted", RuleTranslator.MatchesForAll(tree, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals)),
                      })
             {
-                var ids = await matches.ToListAsync(ct);
+                var ids = await Named(matches.ToListAsync(ct), $"tree #{i} (seed {seed}, {shape}): {RuleJson.Serialize(tree)}");
                 var sql = ids.ToHashSet();
                 if (sql.Count == ids.Count && sql.SetEquals(expected))
                 {
@@ -76,6 +76,19 @@ public sealed class DifferentialShould(DatabaseFixture database) : IClassFixture
         TestContext.Current.SendDiagnosticMessage($"{trees} trees in {clock.Elapsed.TotalSeconds:F1} s; {splitting} split the contacts; {mismatched} mismatched");
         Assert.True(mismatched == 0, $"{mismatched} answers of {trees} trees (each in three shapes) disagree with the reference:\n{failures}");
         Assert.True(splitting > trees / 2, $"only {splitting} of {trees} trees split the contacts: the generator is too weak to prove anything");
+    }
+
+    /// <summary>The query's answer; when it fails (a plan past the statement timeout, say), an error that names the tree.</summary>
+    private static async Task<List<Guid>> Named(Task<List<Guid>> query, string tree)
+    {
+        try
+        {
+            return await query;
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or InvalidOperationException)
+        {
+            throw new InvalidOperationException($"{tree} failed: {e.Message}", e);
+        }
     }
 
     private static string Describe(ReferenceContact c) =>
