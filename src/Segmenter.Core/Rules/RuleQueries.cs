@@ -155,13 +155,13 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
     public CompiledRule Compile(RuleGroup definition, Guid? segmentId, RuleEnvironment environment, SegmentGraph graph)
     {
         var result = Validator(segmentId, environment, graph).Validate(definition);
-        return result.IsValid
-            ? new CompiledRule(
-                RuleTranslator.TranslateForAll(definition, environment, db.ContactEvents, db.ContactEventTotals),
-                RuleTranslator.Translate(definition, environment),
-                RuleTranslator.MatchesForAll(definition, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals),
-                environment)
-            : throw new ValidationException(result.Errors);
+        if (!result.IsValid)
+        {
+            throw new ValidationException(result.Errors);
+        }
+
+        var (predicate, matches) = RuleTranslator.ForAll(definition, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals);
+        return new CompiledRule(predicate, RuleTranslator.Translate(definition, environment), matches, environment);
     }
 
     /// <summary>One read under the statement timeout of <see cref="RuleLimits.QueryTimeoutMs"/> (<see cref="TimedReads"/>).</summary>

@@ -73,22 +73,31 @@ public static class RuleTranslator
     /// <param name="events">The tenant's events.</param>
     /// <param name="totals">The tenant's event totals.</param>
     public static IQueryable<Guid> MatchesForAll(
+        RuleNode definition, RuleEnvironment environment, IQueryable<Contact> contacts, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals) =>
+        ForAll(definition, environment, contacts, events, totals).Matches;
+
+    /// <summary>
+    /// <see cref="TranslateForAll"/>'s predicate and <see cref="MatchesForAll"/>'s ids from one translation, for a
+    /// definition compiled once for both (<c>RuleQueries.Compile</c>).
+    /// </summary>
+    public static (Expression<Func<Contact, bool>> Predicate, IQueryable<Guid> Matches) ForAll(
         RuleNode definition, RuleEnvironment environment, IQueryable<Contact> contacts, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals)
     {
         var contact = Expression.Parameter(typeof(Contact), "c");
         var builder = new Builder(environment, (events, totals));
         var body = builder.Node(definition, contact);
+        var predicate = Expression.Lambda<Func<Contact, bool>>(body, contact);
         var conjuncts = Conjuncts(body).ToList();
         var driver = conjuncts.FirstOrDefault(builder.Sets.ContainsKey);
-        if (driver is not null && conjuncts.All(c => builder.Sets.ContainsKey(c) || builder.NeverDone.Contains(c)))
+        if (driver is null || !conjuncts.All(c => builder.Sets.ContainsKey(c) || builder.NeverDone.Contains(c)))
         {
-            var id = Expression.Parameter(typeof(Guid), "id");
-            var others = conjuncts.Where(c => c != driver).Select(c => new ById(contact, id).Visit(c)!).ToList();
-            var ids = builder.Sets[driver];
-            return others.Count == 0 ? ids : ids.Where(Expression.Lambda<Func<Guid, bool>>(others.Aggregate(Expression.AndAlso), id));
+            return (predicate, contacts.Where(predicate).Select(c => c.Id));
         }
 
-        return contacts.Where(Expression.Lambda<Func<Contact, bool>>(body, contact)).Select(c => c.Id);
+        var id = Expression.Parameter(typeof(Guid), "id");
+        var others = conjuncts.Where(c => c != driver).Select(c => new ById(contact, id).Visit(c)!).ToList();
+        var ids = builder.Sets[driver];
+        return (predicate, others.Count == 0 ? ids : ids.Where(Expression.Lambda<Func<Guid, bool>>(others.Aggregate(Expression.AndAlso), id)));
     }
 
     private static IEnumerable<Expression> Conjuncts(Expression e) =>
@@ -428,9 +437,9 @@ public static class RuleTranslator
                 // "Has done it" and "never did it" by now: EXISTS, which the planner runs as a semi- or anti-join,
                 // by hash or by probing the index per contact, whichever the numbers favour. All time, a contact
                 // has an event by now exactly when its first one is.
-                var (having, hadIt) = allTime
-                    ? (totals.Where(t => t.Type == type && t.FirstAt <= now).Select(t => t.ContactId), null)
-                    : (events.Where(counted).Select(e => e.ContactId), events.Where(counted).Select(e => e.ContactId).Distinct());
+                var having = allTime
+                    ? totals.Where(t => t.Type == type && t.FirstAt <= now).Select(t => t.ContactId)
+                    : events.Where(counted).Select(e => e.ContactId);
                 Expression<Func<Contact, bool>> exists = c => having.Any(id => id == c.Id);
                 var answer = Inline(any ? exists : Not(exists), contact);
                 if (any == negated)
@@ -440,7 +449,8 @@ public static class RuleTranslator
                     return never;
                 }
 
-                return negated ? Expression.Not(answer) : InSet(answer, hadIt ?? having);
+                // A total is one per contact; events are many.
+                return negated ? Expression.Not(answer) : InSet(answer, allTime ? having : having.Distinct());
             }
 
             switch (condition.Aggregate)
