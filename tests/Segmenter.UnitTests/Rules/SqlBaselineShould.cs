@@ -88,11 +88,11 @@ public sealed class SqlBaselineShould
             """{"field":"subscribed_at","operator":"equals","value":"2026-02-01"}""",
             """
             -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
-            -- @dayStart='2026-02-01T05:00:00.0000000+00:00' (Nullable = true) (DbType = DateTime)
-            -- @dayEnd='2026-02-02T05:00:00.0000000+00:00' (Nullable = true) (DbType = DateTime)
+            -- @low='2026-02-01T05:00:00.0000000+00:00' (Nullable = true) (DbType = DateTime)
+            -- @high='2026-02-02T05:00:00.0000000+00:00' (Nullable = true) (DbType = DateTime)
             SELECT c.id
             FROM contacts AS c
-            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND c.subscribed_at >= @dayStart AND c.subscribed_at < @dayEnd
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND c.subscribed_at >= @low AND c.subscribed_at < @high
             """
         },
         {
