@@ -159,8 +159,8 @@ public static class RuleTranslator
                 Types.Text or Types.Choice => Apply(Test(Text, condition.Operator, condition.Value), value),
                 Types.Number => Apply(Test(Number, condition.Operator, condition.Value), value),
                 Types.Date => Apply(Test(Date, condition.Operator, condition.Value), value),
-                Types.DateTime when !field.BuiltIn && InstantInSpan(Positive(condition.Operator).Operator, condition.Value) is not null =>
-                    Apply(Test((op, v) => InstantInSpan(op, v)!, condition.Operator, condition.Value), value),
+                Types.DateTime when !field.BuiltIn && Span(Positive(condition.Operator).Operator, condition.Value) is not null =>
+                    Apply(Test(InstantInSpan, condition.Operator, condition.Value), value),
                 Types.DateTime => Apply(Test(Instant, condition.Operator, condition.Value), value),
                 Types.Boolean => Apply(Test(Boolean, condition.Operator, condition.Value), value),
                 Types.Tags => Apply(Test(Tags, condition.Operator, condition.Value), value),
@@ -335,15 +335,12 @@ public static class RuleTranslator
         /// <summary>
         /// A datetime attribute's test of a span as one containment, <c>tstzrange(low, high) @&gt; v</c>: the attribute
         /// is read and cast once per contact, where two comparisons cast it twice (Active in the last 30 days: a
-        /// fifth less time per contact read). Null for the tests that are not a span. Columns and totals keep the
-        /// comparisons, which their indexes can use.
+        /// fifth less time per contact read), for the tests that are a span (<see cref="Span"/>). Columns and totals
+        /// keep the comparisons, which their indexes can use.
         /// </summary>
-        private Expression<Func<DateTimeOffset?, bool>>? InstantInSpan(string op, JsonElement? value)
+        private Expression<Func<DateTimeOffset?, bool>> InstantInSpan(string op, JsonElement? value)
         {
-            if (Span(op, value) is not var (low, high, highIncluded))
-            {
-                return null;
-            }
+            var (low, high, highIncluded) = Span(op, value) ?? throw Unsupported(op, Types.DateTime);
 
             // An empty value is an instant before the span, so the containment is never NULL and NOT of it is exact
             // (not_equals matches contacts without the attribute).
@@ -586,10 +583,10 @@ public static class RuleTranslator
         {
             var now = environment.Now.ToUniversalTime();
             var shared = rules.OfType<EventCondition>()
-                .Select(condition => (condition, test: TotalTest(condition, now)))
-                .Where(x => x.test is not null)
-                .GroupBy(x => x.condition.Event)
-                .Where(g => g.Count() > 1 && g.Any(x => x.test!.Value.FailsAtZero))
+                .Select(condition => (condition.Event, Test: TotalTest(condition, now)))
+                .Where(x => x.Test is not null)
+                .GroupBy(x => x.Event, x => x.Test!.Value)
+                .Where(g => g.Count() > 1 && g.Any(test => test.FailsAtZero))
                 .ToDictionary(g => g.Key, g => g.ToList());
             var merged = new HashSet<string>();
             foreach (var rule in rules)
@@ -606,8 +603,8 @@ public static class RuleTranslator
                 }
 
                 var type = condition.Event;
-                var answered = tests.Select(x => x.test!.Value.Answered).Aggregate(And);
-                var recounted = Recounted(events, totals, e => e.Type == type && e.OccurredAt <= now, type, now, tests.Select(x => x.test!.Value.Recounted).Aggregate(And));
+                var answered = tests.Select(test => test.Answered).Aggregate(And);
+                var recounted = Recounted(events, totals, e => e.Type == type && e.OccurredAt <= now, type, now, tests.Select(test => test.Recounted).Aggregate(And));
                 var passing = totals
                     .Where(t => t.Type == type)
                     .Where(Or(And(t => t.LastAt <= now, answered), t => t.LastAt > now && recounted.Contains(t.ContactId)))
