@@ -493,8 +493,8 @@ public static class RuleTranslator
                     // One EXISTS on both sets (a semi- or anti-join): the counts' statistics give the planner the
                     // number of contacts that pass, so it hashes the passing totals when many do and looks up each
                     // contact's total by key when the other conditions leave few (North American high spenders).
-                    var (answered, recounted) = ByTotals(
-                        events, type, now, Compose(countTest, (ContactEventTotal t) => (decimal)t.Count), Compose(countTest, (IGrouping<Guid, ContactEvent> g) => (decimal)g.Count()));
+                    var (onTotal, onEvents) = AllTimeCount(countTest);
+                    var (answered, recounted) = ByTotals(events, type, now, onTotal, onEvents);
                     var counting = totals.Where(t => t.Type == type).Where(Or(answered, recounted)).Select(t => t.ContactId);
                     Expression<Func<Contact, bool>> counts = c => counting.Any(id => id == c.Id);
                     (test, ids) = zeroCounts ? (Not(counts), null) : (counts, counting);
@@ -504,11 +504,11 @@ public static class RuleTranslator
                     // by which the totals' index finds the candidates). The few totals with events after now count
                     // their own (Recounted). One set, so the planner can start from it when the window is short.
                     var windowStart = now.AddDays(-days);
-                    var kth = k - 1;
                     var recountedK = Recounted(events, totals, counted, type, now, g => g.Count() >= k);
                     var reaching = totals
-                        .Where(t => t.Type == type && t.LastAt >= windowStart)
-                        .Where(t => (t.LastAt <= now && t.Latest[kth] >= windowStart) || (t.LastAt > now && recountedK.Contains(t.ContactId)))
+                        .Where(t => t.Type == type)
+                        .Where(KthLatestSince(windowStart, k))
+                        .Where(t => t.LastAt <= now || recountedK.Contains(t.ContactId))
                         .Select(t => t.ContactId);
                     test = atLeast ? c => reaching.Contains(c.Id) : c => !reaching.Contains(c.Id);
                     ids = atLeast ? reaching : null;
@@ -633,7 +633,8 @@ public static class RuleTranslator
             if (condition.WithinDays is null)
             {
                 var compare = Compare(op, condition.Value);
-                return (Compose(compare, (ContactEventTotal t) => (decimal)t.Count), Compose(compare, (IGrouping<Guid, ContactEvent> g) => (decimal)g.Count()), !compare.Compile()(0m));
+                var (onTotal, onEvents) = AllTimeCount(compare);
+                return (onTotal, onEvents, !compare.Compile()(0m));
             }
 
             if (Threshold(op, condition.Value) is not var (atLeast, k))
@@ -645,8 +646,24 @@ public static class RuleTranslator
             // of fewer than k events keeps fewer instants, and the k-th is NULL.
             var (start, kth) = (now.AddDays(-condition.WithinDays.Value), k - 1);
             return atLeast
-                ? (t => t.LastAt >= start && t.Latest[kth] >= start, g => g.Count(e => e.OccurredAt >= start) >= k, true)
+                ? (KthLatestSince(start, k), g => g.Count(e => e.OccurredAt >= start) >= k, true)
                 : (t => t.LastAt < start || t.Count < k || t.Latest[kth] < start, g => g.Count(e => e.OccurredAt >= start) < k, false);
+        }
+
+        /// <summary>A test of a contact's count of all time, as a test of its total and of its events grouped.</summary>
+        private static (Expression<Func<ContactEventTotal, bool>> OnTotal, Expression<Func<IGrouping<Guid, ContactEvent>, bool>> OnEvents) AllTimeCount(
+            Expression<Func<decimal, bool>> compare) =>
+            (Compose(compare, (ContactEventTotal t) => (decimal)t.Count), Compose(compare, (IGrouping<Guid, ContactEvent> g) => (decimal)g.Count()));
+
+        /// <summary>
+        /// The total's k-th latest instant is at or after <paramref name="start"/>: at least k events since then when none
+        /// is after now, and a condition of it otherwise (the latest instants include those after now). The last instant's
+        /// test is the one the totals' index finds the candidates by.
+        /// </summary>
+        private static Expression<Func<ContactEventTotal, bool>> KthLatestSince(DateTimeOffset start, int k)
+        {
+            var kth = k - 1;
+            return t => t.LastAt >= start && t.Latest[kth] >= start;
         }
 
         /// <summary><paramref name="test"/>, kept in <see cref="Sets"/> with the set of ids it tests, if any.</summary>

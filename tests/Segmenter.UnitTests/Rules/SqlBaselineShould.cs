@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Segmenter.Core.Data;
 using Segmenter.Core.Fields;
@@ -19,6 +20,7 @@ public sealed class SqlBaselineShould
             new FieldDefinition { TenantId = Guid.Empty, Key = "lifetime_value", Label = "LTV", Type = FieldType.Number },
             new FieldDefinition { TenantId = Guid.Empty, Key = "job_title", Label = "Job", Type = FieldType.Text },
             new FieldDefinition { TenantId = Guid.Empty, Key = "vip", Label = "VIP", Type = FieldType.Boolean },
+            new FieldDefinition { TenantId = Guid.Empty, Key = "last_activity", Label = "Last activity", Type = FieldType.DateTime },
         ]),
         TimeZoneInfo.FindSystemTimeZoneById("America/New_York"),
         new DateTimeOffset(2026, 2, 28, 15, 30, 0, TimeSpan.Zero));
@@ -220,6 +222,17 @@ public sealed class SqlBaselineShould
             """
         },
         {
+            """{"field":"last_activity","operator":"within_days","value":30}""",
+            """
+            -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
+            -- @span='[01/29/2026 15:30:00 +00:00,02/28/2026 15:30:00 +00:00]' (DbType = Object)
+            -- @outside='2026-01-28T15:30:00.0000000+00:00' (DbType = DateTime)
+            SELECT c.id
+            FROM contacts AS c
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND @span @> COALESCE(segmenter_timestamp(c.attributes, 'last_activity'), @outside)
+            """
+        },
+        {
             """{"logic":"or","negate":true,"rules":[{"field":"country","operator":"not_equals","value":"USA"},{"field":"tags","operator":"is_empty"}]}""",
             """
             -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
@@ -235,6 +248,8 @@ public sealed class SqlBaselineShould
     [MemberData(nameof(Baselines))]
     public void Translate_each_operator_family_to_this_sql(string rule, string sql)
     {
+        // A range parameter is shown in the current culture's format.
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
         using var db = CreateContext();
         var definition = RuleJson.ParseDefinition(rule.StartsWith("""{"logic""", StringComparison.Ordinal) ? rule : $$"""{"logic":"and","rules":[{{rule}}]}""");
 
