@@ -7,8 +7,9 @@ namespace Segmenter.Core.Rules;
 
 /// <summary>
 /// The SQL functions rule translation calls, mapped as EF <c>DbFunction</c>s and created by the
-/// <c>RuleFunctions</c> migration. Each reads one key of a jsonb document as a typed value, and yields NULL
-/// (empty) when the stored JSON is of another type, so a stray value never turns a count into an error.
+/// <c>RuleFunctions</c> migration and those after it. Each reads one key of a jsonb document as a typed value, and
+/// yields NULL (empty) when the stored JSON is of another type, so a stray value never turns a count into an error;
+/// <see cref="Matches"/> tests a comparison in the document itself, false for a value of another type.
 /// <see cref="Number"/>, <see cref="Boolean"/> and <see cref="LocalDate"/> are IMMUTABLE; <see cref="Date"/> and
 /// <see cref="Timestamp"/> are STABLE, as the casts from text they inline are.
 /// </summary>
@@ -30,6 +31,13 @@ public static class RuleSql
 
     /// <summary><c>segmenter_timestamp(j, k)</c>: the ISO-8601 instant string at key k, or NULL.</summary>
     public static DateTimeOffset? Timestamp(JsonDocument json, string key) => throw OnlyInSql();
+
+    /// <summary>
+    /// <c>segmenter_matches(j, path)</c>: whether the SQL/JSON path predicate holds of the document, false when it is
+    /// unknown (a missing key in strict mode, a comparison of values of different types). The path is a parameter,
+    /// cast once when the query is planned.
+    /// </summary>
+    public static bool Matches(JsonDocument json, string path) => throw OnlyInSql();
 
     /// <summary><c>segmenter_local_date(t, zone)</c>: the calendar date of instant t in the IANA time zone.</summary>
     public static DateOnly? LocalDate(DateTimeOffset? instant, string zone) => throw OnlyInSql();
@@ -55,6 +63,10 @@ public static class RuleSql
         CREATE OR REPLACE FUNCTION segmenter_local_date(t timestamptz, zone text) RETURNS date
             LANGUAGE sql IMMUTABLE PARALLEL SAFE
             AS $$ SELECT (t AT TIME ZONE zone)::date $$;
+
+        CREATE OR REPLACE FUNCTION segmenter_matches(j jsonb, path text) RETURNS boolean
+            LANGUAGE sql IMMUTABLE PARALLEL SAFE
+            AS $$ SELECT coalesce(j @@ path::jsonpath, false) $$;
         """;
 
     public const string DropFunctions = """
@@ -63,6 +75,7 @@ public static class RuleSql
         DROP FUNCTION IF EXISTS segmenter_date(jsonb, text);
         DROP FUNCTION IF EXISTS segmenter_timestamp(jsonb, text);
         DROP FUNCTION IF EXISTS segmenter_local_date(timestamptz, text);
+        DROP FUNCTION IF EXISTS segmenter_matches(jsonb, text);
         """;
 
     internal static void Register(ModelBuilder builder)
@@ -72,6 +85,7 @@ public static class RuleSql
         builder.HasDbFunction(Method(nameof(Date))).HasName("segmenter_date");
         builder.HasDbFunction(Method(nameof(Timestamp))).HasName("segmenter_timestamp");
         builder.HasDbFunction(Method(nameof(LocalDate))).HasName("segmenter_local_date");
+        builder.HasDbFunction(Method(nameof(Matches))).HasName("segmenter_matches");
     }
 
     /// <summary>Reads key <paramref name="key"/> of a jsonb document as a value of a rule type (see <see cref="FieldCatalog.Access"/>).</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
@@ -157,6 +158,8 @@ public static class RuleTranslator
             return field.Type switch
             {
                 Types.Text or Types.Choice => Apply(Test(Text, condition.Operator, condition.Value), value),
+                Types.Number when !field.BuiltIn && Positive(condition.Operator).Operator != IsNotEmpty =>
+                    Apply(Test((op, v) => NumberInJson(field.Key, op, v), condition.Operator, condition.Value), Expression.Property(contact, nameof(Contact.Attributes))),
                 Types.Number => Apply(Test(Number, condition.Operator, condition.Value), value),
                 Types.Date => Apply(Test(Date, condition.Operator, condition.Value), value),
                 Types.DateTime when !field.BuiltIn && Span(Positive(condition.Operator).Operator, condition.Value) is not null =>
@@ -219,6 +222,31 @@ public static class RuleTranslator
                 In => Present(Compare(op, value)),
                 _ => Lifted(Compare(op, value)),
             };
+
+        /// <summary>
+        /// A comparison of a custom number attribute as one SQL/JSON path predicate on the attributes, in strict mode:
+        /// <c>strict $."lifetime_value" &gt; 500</c>. The key is read once and the number compared in the document, where
+        /// the typed read (<see cref="RuleSql.Number"/>: the JSON type tested, the key read again, cast) took a fifth longer
+        /// a million contacts; a missing key, JSON null or a value of another type is not a number, and fails.
+        /// </summary>
+        private static Expression<Func<JsonDocument, bool>> NumberInJson(string key, string op, JsonElement? value)
+        {
+            var at = $"$.\"{key}\"";
+            string Is(string comparison, decimal v) => $"{at} {comparison} {v.ToString(CultureInfo.InvariantCulture)}";
+            var predicate = op switch
+            {
+                In => string.Join(" || ", value!.Value.EnumerateArray().Select(e => e.GetDecimal()).Distinct().Select(v => Is("==", v))),
+                Between => $"{Is(">=", value!.Value[0].GetDecimal())} && {Is("<=", value.Value[1].GetDecimal())}",
+                EqualsTo => Is("==", value!.Value.GetDecimal()),
+                GreaterThan => Is(">", value!.Value.GetDecimal()),
+                GreaterThanOrEqual => Is(">=", value!.Value.GetDecimal()),
+                LessThan => Is("<", value!.Value.GetDecimal()),
+                LessThanOrEqual => Is("<=", value!.Value.GetDecimal()),
+                _ => throw Unsupported(op, Types.Number),
+            };
+            var path = "strict " + predicate;
+            return j => RuleSql.Matches(j, path);
+        }
 
         /// <summary>The number comparisons on a value that is there.</summary>
         private static Expression<Func<decimal, bool>> Compare(string op, JsonElement? value)

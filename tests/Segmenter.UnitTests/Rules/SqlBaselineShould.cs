@@ -70,11 +70,10 @@ public sealed class SqlBaselineShould
             """{"field":"lifetime_value","operator":"between","value":[100,500]}""",
             """
             -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
-            -- @low='100' (Nullable = true)
-            -- @high='500' (Nullable = true)
+            -- @path='strict $."lifetime_value" >= 100 && $."lifetime_value" <= 500'
             SELECT c.id
             FROM contacts AS c
-            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND segmenter_number(c.attributes, 'lifetime_value') >= @low AND segmenter_number(c.attributes, 'lifetime_value') <= @high
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND segmenter_matches(c.attributes, @path)
             """
         },
         {
@@ -219,6 +218,16 @@ public sealed class SqlBaselineShould
                 WHERE c0.tenant_id = @ef_filter__CurrentTenantId AND c.tenant_id = c0.tenant_id AND c.id = c0.contact_id AND c0.type = @type AND c0.occurred_at <= @now
                 GROUP BY c0.contact_id
                 HAVING avg(segmenter_number(c0.properties, @property)) = @v)
+            """
+        },
+        {
+            """{"field":"lifetime_value","operator":"not_in","value":[0.5,-3]}""",
+            """
+            -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
+            -- @path='strict $."lifetime_value" == 0.5 || $."lifetime_value" == -3'
+            SELECT c.id
+            FROM contacts AS c
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND NOT (segmenter_matches(c.attributes, @path))
             """
         },
         {
