@@ -227,7 +227,8 @@ public static class RuleTranslator
         /// A comparison of a custom number attribute as one SQL/JSON path predicate on the attributes, in strict mode:
         /// <c>strict $."lifetime_value" &gt; 500</c>. The key is read once and the number compared in the document, where
         /// the typed read (<see cref="RuleSql.Number"/>: the JSON type tested, the key read again, cast) took a fifth longer
-        /// a million contacts; a missing key, JSON null or a value of another type is not a number, and fails.
+        /// at a million contacts; a missing key, JSON null or a value of another type is not a number, and fails. The key
+        /// is a catalog key (<c>^[a-z][a-z0-9_]{0,62}$</c>, checked by the database too), so it needs no escaping.
         /// </summary>
         private static Expression<Func<JsonDocument, bool>> NumberInJson(string key, string op, JsonElement? value)
         {

@@ -258,11 +258,19 @@ public sealed class SqlBaselineShould
     public void Translate_each_operator_family_to_this_sql(string rule, string sql)
     {
         // A range parameter is shown in the current culture's format.
+        var culture = CultureInfo.CurrentCulture;
         CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
-        using var db = CreateContext();
-        var definition = RuleJson.ParseDefinition(rule.StartsWith("""{"logic""", StringComparison.Ordinal) ? rule : $$"""{"logic":"and","rules":[{{rule}}]}""");
+        try
+        {
+            using var db = CreateContext();
+            var definition = RuleJson.ParseDefinition(rule.StartsWith("""{"logic""", StringComparison.Ordinal) ? rule : $$"""{"logic":"and","rules":[{{rule}}]}""");
 
-        Assert.Equal(sql, db.Contacts.Where(RuleTranslator.Translate(definition, Environment)).Select(c => c.Id).ToQueryString());
+            Assert.Equal(sql, db.Contacts.Where(RuleTranslator.Translate(definition, Environment)).Select(c => c.Id).ToQueryString());
+        }
+        finally
+        {
+            CultureInfo.CurrentCulture = culture;
+        }
     }
 
     private static SegmenterDbContext CreateContext()
