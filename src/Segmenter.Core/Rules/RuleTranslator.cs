@@ -238,12 +238,15 @@ public static class RuleTranslator
             {
                 In => string.Join(" || ", value!.Value.EnumerateArray().Select(e => e.GetDecimal()).Distinct().Select(v => Is("==", v))),
                 Between => $"{Is(">=", value!.Value[0].GetDecimal())} && {Is("<=", value.Value[1].GetDecimal())}",
-                EqualsTo => Is("==", value!.Value.GetDecimal()),
-                GreaterThan => Is(">", value!.Value.GetDecimal()),
-                GreaterThanOrEqual => Is(">=", value!.Value.GetDecimal()),
-                LessThan => Is("<", value!.Value.GetDecimal()),
-                LessThanOrEqual => Is("<=", value!.Value.GetDecimal()),
-                _ => throw Unsupported(op, Types.Number),
+                _ => Is(op switch
+                {
+                    EqualsTo => "==",
+                    GreaterThan => ">",
+                    GreaterThanOrEqual => ">=",
+                    LessThan => "<",
+                    LessThanOrEqual => "<=",
+                    _ => throw Unsupported(op, Types.Number),
+                }, value!.Value.GetDecimal()),
             };
             var path = "strict " + predicate;
             return j => RuleSql.Matches(j, path);
