@@ -129,8 +129,8 @@ public static class RuleTranslator
         private Expression Group(RuleGroup group, ParameterExpression contact)
         {
             var rules = group.Logic == RuleGroup.And && tenant is var (events, totals)
-                ? OnSharedTotals(group.Rules, contact, events, totals)
-                : group.Rules.Select(rule => Node(rule, contact));
+                ? OnSharedTotals(WithoutImplied(group.Rules), contact, events, totals)
+                : (group.Logic == RuleGroup.And ? WithoutImplied(group.Rules) : group.Rules).Select(rule => Node(rule, contact));
             var combined = group.Logic == RuleGroup.Or ? rules.Aggregate(Expression.OrElse) : rules.Aggregate(Expression.AndAlso);
             return group.Negate ? Expression.Not(combined) : combined;
         }
@@ -708,6 +708,35 @@ public static class RuleTranslator
             }
 
             return test;
+        }
+
+        /// <summary>
+        /// The rules of an AND without each "last event within N days" that another rule of the AND implies: at
+        /// least one event of the type in a window no longer than N days (Browse abandoners' "last page view
+        /// within 2 days" beside "more than 3 page views in 2 days"). Left in, it is one more look at each
+        /// candidate's events: 22 against 13 ms on a million contacts, where the hand-written SQL takes 20.
+        /// </summary>
+        private static List<RuleNode> WithoutImplied(IReadOnlyList<RuleNode> rules) =>
+            rules.Where(rule => !(rule is EventCondition last && rules.OfType<EventCondition>().Any(other => Implies(other, last)))).ToList();
+
+        /// <summary>
+        /// Whether <paramref name="some"/> being true makes <paramref name="last"/> true: <paramref name="some"/>
+        /// tests the count of the type's events (of any filter) in the last W days with a test that a count of
+        /// zero fails, so it needs one such event, and <paramref name="last"/> asks that the last event of the
+        /// type, without a filter, is within N days and in its own window, if any, each at least W: the windows
+        /// all end now and start that many days before it.
+        /// </summary>
+        private static bool Implies(EventCondition some, EventCondition last)
+        {
+            if (some is not { Aggregate: EventCondition.Count, WithinDays: { } window }
+                || last is not { Aggregate: EventCondition.LastAt, Operator: WithinDays, Where.Count: 0 }
+                || last.Event != some.Event || window > Days(last.Value) || window > (last.WithinDays ?? window))
+            {
+                return false;
+            }
+
+            var (op, negated) = Positive(some.Operator);
+            return op != IsNotEmpty && Compare(op, some.Value).Compile()(0m) == negated;
         }
 
         /// <summary>

@@ -59,6 +59,30 @@ public sealed class DifferentialShould(DatabaseFixture database) : IClassFixture
         await AgreeOnShapesAsync(now, seed, shapes);
     }
 
+    /// <summary>
+    /// A "last event within N days" beside a count of the same events in a window, which the translator leaves
+    /// out where the count implies it (Browse abandoners' shape), and beside counts that do not imply it: a
+    /// longer window, a zero that passes, a shorter window of its own, a filter on the last event.
+    /// </summary>
+    [Theory]
+    [InlineData("2026-02-28T15:30:00Z", 5)]
+    [InlineData("2026-03-08T06:30:00Z", 6)]
+    public async Task Agree_with_the_reference_evaluator_where_one_rule_implies_another(string now, int seed)
+    {
+        string[] shapes =
+        [
+            """{"logic":"and","rules":[{"event":"T","within_days":30,"operator":"greater_than","value":1},{"event":"T","aggregate":"last_at","operator":"within_days","value":30}]}""",
+            """{"logic":"and","rules":[{"event":"T","within_days":20,"where":[{"property":"amount","operator":"greater_than","value":100}],"operator":"not_equals","value":0},{"event":"T","aggregate":"last_at","operator":"within_days","value":45},{"field":"country","operator":"not_equals","value":"USA"}]}""",
+            """{"logic":"and","negate":true,"rules":[{"event":"T","within_days":10,"operator":"equals","value":2},{"event":"T","aggregate":"last_at","within_days":10,"operator":"within_days","value":400}]}""",
+            """{"logic":"and","rules":[{"event":"T","within_days":60,"operator":"greater_than","value":0},{"event":"T","aggregate":"last_at","operator":"within_days","value":30}]}""",
+            """{"logic":"and","rules":[{"event":"T","within_days":30,"operator":"less_than","value":2},{"event":"T","aggregate":"last_at","operator":"within_days","value":30}]}""",
+            """{"logic":"and","rules":[{"event":"T","within_days":30,"operator":"greater_than","value":0},{"event":"T","aggregate":"last_at","within_days":20,"operator":"within_days","value":30}]}""",
+            """{"logic":"and","rules":[{"event":"T","within_days":30,"operator":"greater_than","value":0},{"event":"T","aggregate":"last_at","where":[{"property":"amount","operator":"greater_than","value":100}],"operator":"within_days","value":30}]}""",
+            """{"logic":"or","rules":[{"event":"T","within_days":5,"operator":"greater_than","value":0},{"event":"T","aggregate":"last_at","operator":"within_days","value":30}]}""",
+        ];
+        await AgreeOnShapesAsync(now, seed, shapes);
+    }
+
     /// <summary>Each shape, for each event type of the edge tenant as T (and another as U), agrees with the reference, and most split the contacts.</summary>
     private async Task AgreeOnShapesAsync(string now, int seed, string[] shapes)
     {

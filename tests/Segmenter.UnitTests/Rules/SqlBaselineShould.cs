@@ -152,6 +152,23 @@ public sealed class SqlBaselineShould
             """
         },
         {
+            // The last view within 2 days is implied by more than 3 views in 2 days, and left out.
+            """{"logic":"and","rules":[{"event":"page_view","within_days":2,"operator":"greater_than","value":3},{"event":"page_view","aggregate":"last_at","operator":"within_days","value":2}]}""",
+            """
+            -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
+            -- @type='page_view'
+            -- @now='2026-02-28T15:30:00.0000000+00:00' (DbType = DateTime)
+            -- @since='2026-02-26T15:30:00.0000000+00:00' (DbType = DateTime)
+            -- @v='3'
+            SELECT c.id
+            FROM contacts AS c
+            WHERE c.tenant_id = @ef_filter__CurrentTenantId AND (
+                SELECT count(*)::int
+                FROM contact_events AS c0
+                WHERE c0.tenant_id = @ef_filter__CurrentTenantId AND c.tenant_id = c0.tenant_id AND c.id = c0.contact_id AND c0.type = @type AND c0.occurred_at <= @now AND c0.occurred_at >= @since)::numeric > @v
+            """
+        },
+        {
             """{"event":"purchase","aggregate":"sum","property":"amount","operator":"greater_than","value":500}""",
             """
             -- @ef_filter__CurrentTenantId='0199b3a2-0000-7000-8000-0000000000aa' (Nullable = true)
