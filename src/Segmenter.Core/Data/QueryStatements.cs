@@ -7,7 +7,8 @@ namespace Segmenter.Core.Data;
 
 /// <summary>
 /// EF Core's SQL for a query, placed inside a statement LINQ cannot say (<c>INSERT … SELECT</c>, data-modifying
-/// CTEs, <c>count(DISTINCT)</c> of a query's rows): EF's parameters come along, the statement's own are added, and it joins the context's transaction.
+/// CTEs, <c>count(DISTINCT)</c> of a query's rows): EF's parameters come along, the statement's own are added,
+/// and it joins the context's transaction.
 /// </summary>
 internal static class QueryStatements
 {

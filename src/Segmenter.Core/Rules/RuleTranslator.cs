@@ -128,9 +128,10 @@ public static class RuleTranslator
 
         private Expression Group(RuleGroup group, ParameterExpression contact)
         {
+            IReadOnlyList<RuleNode> members = group.Logic == RuleGroup.And ? WithoutImplied(group.Rules) : group.Rules;
             var rules = group.Logic == RuleGroup.And && tenant is var (events, totals)
-                ? OnSharedTotals(WithoutImplied(group.Rules), contact, events, totals)
-                : (group.Logic == RuleGroup.And ? WithoutImplied(group.Rules) : group.Rules).Select(rule => Node(rule, contact));
+                ? OnSharedTotals(members, contact, events, totals)
+                : members.Select(rule => Node(rule, contact));
             var combined = group.Logic == RuleGroup.Or ? rules.Aggregate(Expression.OrElse) : rules.Aggregate(Expression.AndAlso);
             return group.Negate ? Expression.Not(combined) : combined;
         }
