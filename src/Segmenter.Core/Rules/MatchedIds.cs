@@ -6,9 +6,6 @@ namespace Segmenter.Core.Rules;
 /// </summary>
 public sealed record MatchedIds(IQueryable<Guid> Ids, bool Repeats)
 {
-    /// <summary>Each id once.</summary>
-    public IQueryable<Guid> Distinct => Repeats ? Ids.Distinct() : Ids;
-
     /// <summary>
     /// The statement that counts the contacts around the SQL of <see cref="Ids"/>. Ids read from events are
     /// counted with <c>count(DISTINCT)</c>, as the hand-written SQL counts them, which sorts them inside the

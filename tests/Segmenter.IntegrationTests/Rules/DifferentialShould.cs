@@ -145,7 +145,7 @@ public sealed class DifferentialShould(DatabaseFixture database) : IClassFixture
                          {
                              ("per contact", db.Contacts.Where(RuleTranslator.Translate(tree, environment)).Select(c => c.Id)),
                              ("over all", db.Contacts.Where(RuleTranslator.TranslateForAll(tree, environment, db.ContactEvents, db.ContactEventTotals)).Select(c => c.Id)),
-                             ("counted", counted.Distinct),
+                             ("counted", counted.Repeats ? counted.Ids.Distinct() : counted.Ids),
                          })
                 {
                     var ids = await Named(matches.ToListAsync(ct), $"tree #{i} ({run}, {shape}): {RuleJson.Serialize(tree)}");
