@@ -1,5 +1,7 @@
 using AngleSharp.Dom;
 using Bunit;
+using Microsoft.AspNetCore.Components;
+using Microsoft.AspNetCore.Components.Web;
 using Microsoft.Extensions.DependencyInjection;
 using MudBlazor;
 using MudBlazor.Services;
@@ -66,30 +68,37 @@ internal sealed class BuilderHarness : IAsyncDisposable
     public IElement Group(int index) => All("builder-group")[index];
 
     /// <summary>The items the select <paramref name="testId"/> inside <paramref name="within"/> offers: opens it, reads them, closes it.</summary>
-    public IReadOnlyList<string> Offered(IElement within, string testId)
+    public async Task<IReadOnlyList<string>> OfferedAsync(IElement within, string testId)
     {
-        Toggle(within, testId);
+        await ToggleAsync(within, testId);
         IReadOnlyList<string> offered = [.. _popovers.FindAll(".mud-popover-open .mud-list-item").Select(item => item.TextContent.Trim())];
-        Toggle(within, testId);
+        await ToggleAsync(within, testId);
         return offered;
     }
 
-    public void Pick(IElement within, string testId, string text)
+    public async Task PickAsync(IElement within, string testId, string text)
     {
-        Toggle(within, testId);
+        await ToggleAsync(within, testId);
         var items = _popovers.FindAll(".mud-popover-open .mud-list-item");
         var item = items.FirstOrDefault(i => i.TextContent.Trim() == text)
             ?? throw new InvalidOperationException($"'{text}' is not among {string.Join(", ", items.Select(i => i.TextContent.Trim()))}.");
-        item.Click();
+        await PressAsync(item);
     }
 
-    private static void Toggle(IElement within, string testId) => within.QuerySelector(Selector(testId))!.Closest(".mud-select")!.MouseDown();
+    /// <summary>
+    /// Clicks <paramref name="element"/> and returns once the render it caused has finished. bUnit's synchronous
+    /// <c>Click()</c> does not wait for that render; on a loaded CI machine it landed after the next assertion.
+    /// </summary>
+    public static Task PressAsync(IElement element) => element.ClickAsync(new MouseEventArgs());
 
-    public static void Click(IElement within, string testId, string text) =>
-        within.QuerySelectorAll($"{Selector(testId)} button").Single(b => b.TextContent.Trim() == text).Click();
+    private static Task ToggleAsync(IElement within, string testId) =>
+        within.QuerySelector(Selector(testId))!.Closest(".mud-select")!.MouseDownAsync(new MouseEventArgs());
 
-    public static void Type(IElement within, string testId, string text, int index = 0) =>
-        within.QuerySelectorAll(Selector(testId))[index].Input(text);
+    public static Task ClickAsync(IElement within, string testId, string text) =>
+        PressAsync(within.QuerySelectorAll($"{Selector(testId)} button").Single(b => b.TextContent.Trim() == text));
+
+    public static Task TypeAsync(IElement within, string testId, string text, int index = 0) =>
+        within.QuerySelectorAll(Selector(testId))[index].InputAsync(new ChangeEventArgs { Value = text });
 
     public ValueTask DisposeAsync() => _context.DisposeAsync();
 

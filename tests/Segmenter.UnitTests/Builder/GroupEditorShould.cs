@@ -11,18 +11,18 @@ public sealed class GroupEditorShould
     {
         await using var builder = new BuilderHarness();
 
-        builder.All("add-rule")[0].Click();
-        builder.All("add-group")[^1].Click();
-        builder.All("add-rule", builder.Group(1))[0].Click();
+        await BuilderHarness.PressAsync(builder.All("add-rule")[0]);
+        await BuilderHarness.PressAsync(builder.All("add-group")[^1]);
+        await BuilderHarness.PressAsync(builder.All("add-rule", builder.Group(1))[0]);
 
         Assert.Equal(4, builder.All("builder-rule").Count);
         Assert.Equal(2, builder.All("builder-rule", builder.Group(1)).Count);
         Assert.Equal(["rules[0]", "rules[1]", "rules[2].rules[0]", "rules[2].rules[1]"], builder.All("builder-rule").Select(r => r.GetAttribute("data-path")));
 
-        builder.All("remove-rule")[0].Click();
+        await BuilderHarness.PressAsync(builder.All("remove-rule")[0]);
         Assert.Equal(["rules[0]", "rules[1].rules[0]", "rules[1].rules[1]"], builder.All("builder-rule").Select(r => r.GetAttribute("data-path")));
 
-        builder.All("remove-group")[0].Click();
+        await BuilderHarness.PressAsync(builder.All("remove-group")[0]);
         Assert.Single(builder.All("builder-rule"));
         Assert.Single(builder.All("builder-group"));
         Assert.Single(builder.Root.Rules);
@@ -34,7 +34,7 @@ public sealed class GroupEditorShould
     {
         await using var builder = new BuilderHarness(maxDepth: 2);
 
-        builder.All("add-group")[0].Click();
+        await BuilderHarness.PressAsync(builder.All("add-group")[0]);
 
         var disabledIn = builder.All("add-group").ToDictionary(
             button => button.Closest("[data-testid='builder-group']")!.GetAttribute("data-path")!, button => button.HasAttribute("disabled"));
@@ -46,12 +46,12 @@ public sealed class GroupEditorShould
     {
         await using var builder = new BuilderHarness();
 
-        builder.Pick(builder.Rule(0), "rule-field", "Birthday");
-        var dateOperators = builder.Offered(builder.Rule(0), "rule-operator");
-        builder.Pick(builder.Rule(0), "rule-field", "Tags");
-        var tagOperators = builder.Offered(builder.Rule(0), "rule-operator");
-        builder.Pick(builder.Rule(0), "rule-field", "Member of a segment");
-        var membershipOperators = builder.Offered(builder.Rule(0), "rule-operator");
+        await builder.PickAsync(builder.Rule(0), "rule-field", "Birthday");
+        var dateOperators = await builder.OfferedAsync(builder.Rule(0), "rule-operator");
+        await builder.PickAsync(builder.Rule(0), "rule-field", "Tags");
+        var tagOperators = await builder.OfferedAsync(builder.Rule(0), "rule-operator");
+        await builder.PickAsync(builder.Rule(0), "rule-field", "Member of a segment");
+        var membershipOperators = await builder.OfferedAsync(builder.Rule(0), "rule-operator");
 
         Assert.Equal(RuleOperators.For(RuleOperators.Types.Date).Select(BuilderLabels.Operator), dateOperators);
         Assert.Contains("is in the last … days", dateOperators);
@@ -65,7 +65,7 @@ public sealed class GroupEditorShould
     {
         await using var builder = new BuilderHarness();
 
-        var offered = builder.Offered(builder.Rule(0), "rule-field");
+        var offered = await builder.OfferedAsync(builder.Rule(0), "rule-field");
 
         string[] expected = ["Contact fields", "Email", "Custom fields", "Lifetime value", "Plan", "Events", "email_opened", "purchase", "Segments", "Member of a segment"];
         Assert.Equal(expected, offered.Where(expected.Contains));
@@ -77,23 +77,23 @@ public sealed class GroupEditorShould
     {
         await using var builder = new BuilderHarness();
 
-        builder.Pick(builder.Rule(0), "rule-field", "Country");
-        BuilderHarness.Type(builder.Rule(0), "rule-value", "USA");
-        builder.All("add-group")[^1].Click();
-        BuilderHarness.Click(builder.Group(1), "group-logic", "OR");
-        builder.Pick(builder.Rule(1), "rule-field", "purchase");
-        builder.Pick(builder.Rule(1), "rule-aggregate", "Total");
-        BuilderHarness.Type(builder.Rule(1), "rule-property", "amount");
-        BuilderHarness.Type(builder.Rule(1), "rule-value", "100");
-        BuilderHarness.Type(builder.Rule(1), "rule-within-days", "30");
-        builder.All("add-rule", builder.Group(1))[0].Click();
-        builder.Pick(builder.Rule(2), "rule-field", "Member of a segment");
-        builder.Pick(builder.Rule(2), "rule-value", "Newsletter (120)");
-        BuilderHarness.Type(builder.Rule(2), "rule-entered-within-days", "7");
-        builder.All("add-rule")[^1].Click();
-        builder.Pick(builder.Rule(3), "rule-field", "Plan");
-        builder.Pick(builder.Rule(3), "rule-operator", "is any of");
-        builder.Pick(builder.Rule(3), "rule-value", "Pro");
+        await builder.PickAsync(builder.Rule(0), "rule-field", "Country");
+        await BuilderHarness.TypeAsync(builder.Rule(0), "rule-value", "USA");
+        await BuilderHarness.PressAsync(builder.All("add-group")[^1]);
+        await BuilderHarness.ClickAsync(builder.Group(1), "group-logic", "OR");
+        await builder.PickAsync(builder.Rule(1), "rule-field", "purchase");
+        await builder.PickAsync(builder.Rule(1), "rule-aggregate", "Total");
+        await BuilderHarness.TypeAsync(builder.Rule(1), "rule-property", "amount");
+        await BuilderHarness.TypeAsync(builder.Rule(1), "rule-value", "100");
+        await BuilderHarness.TypeAsync(builder.Rule(1), "rule-within-days", "30");
+        await BuilderHarness.PressAsync(builder.All("add-rule", builder.Group(1))[0]);
+        await builder.PickAsync(builder.Rule(2), "rule-field", "Member of a segment");
+        await builder.PickAsync(builder.Rule(2), "rule-value", "Newsletter (120)");
+        await BuilderHarness.TypeAsync(builder.Rule(2), "rule-entered-within-days", "7");
+        await BuilderHarness.PressAsync(builder.All("add-rule")[^1]);
+        await builder.PickAsync(builder.Rule(3), "rule-field", "Plan");
+        await builder.PickAsync(builder.Rule(3), "rule-operator", "is any of");
+        await builder.PickAsync(builder.Rule(3), "rule-value", "Pro");
 
         Assert.Equal(
             RuleJson.Serialize(RuleJson.ParseDefinition($$"""
@@ -147,7 +147,7 @@ public sealed class GroupEditorShould
             state.SetCounts(new Dictionary<int, int> { [tree.Rules[0].Key] = 42 });
         });
 
-        builder.All("remove-rule")[0].Click();
+        await BuilderHarness.PressAsync(builder.All("remove-rule")[0]);
 
         var remaining = Assert.Single(builder.All("builder-rule"));
         Assert.Equal("Lifetime value needs a number.", Assert.Single(builder.All("validation-message", remaining)).TextContent);
@@ -158,11 +158,11 @@ public sealed class GroupEditorShould
     public async Task Hold_back_a_new_rules_messages_until_it_is_edited_or_a_save_was_tried()
     {
         await using var builder = new BuilderHarness(configure: (state, tree) => state.SetErrors(tree, [("rules[0].value", "Enter a value.")]));
-        builder.Pick(builder.Rule(0), "rule-field", "Country");
+        await builder.PickAsync(builder.Rule(0), "rule-field", "Country");
 
         Assert.Empty(builder.All("validation-message"));
 
-        BuilderHarness.Type(builder.Rule(0), "rule-value", "x");
+        await BuilderHarness.TypeAsync(builder.Rule(0), "rule-value", "x");
 
         Assert.Equal("Enter a value.", Assert.Single(builder.All("validation-message")).TextContent);
     }
