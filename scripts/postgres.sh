@@ -19,15 +19,19 @@ root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 if [[ $profile == test ]]; then
   port=${SEGMENTER_TEST_PG_PORT:-55433}
   data=${SEGMENTER_TEST_PG_DATA:-$root/.data/postgres-test}
-  tuning=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300)
+  tuning=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c huge_pages=off)
 else
   port=${SEGMENTER_PG_PORT:-55432}
   data=${SEGMENTER_PG_DATA:-$root/.data/postgres}
   # Sized for this 2-core, 24 GiB machine and the benchmark's million contacts (docs/performance.md): the
   # contacts stay in shared buffers (a table over a quarter of them is scanned through a small ring instead),
-  # reads are from memory, and bulk loads do not checkpoint every few seconds.
+  # reads are from memory, and bulk loads do not checkpoint every few seconds. Shared memory is in huge pages
+  # where the kernel has them (reserve_huge_pages below): a parallel worker is a new process, which otherwise
+  # maps every 4 KiB page of the buffers it reads anew, and a parallel scan of the million contacts then took
+  # longer than one process alone (486 against 402 ms; 254 ms in huge pages).
   tuning=(-c synchronous_commit=off -c max_connections=200 -c shared_buffers=4GB -c effective_cache_size=16GB
-          -c random_page_cost=1.1 -c maintenance_work_mem=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min)
+          -c random_page_cost=1.1 -c maintenance_work_mem=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min
+          -c huge_pages=try)
 fi
 database=segmenter
 
@@ -52,6 +56,34 @@ if [[ $(id -u) -eq 0 ]]; then
 fi
 
 connection_string="Host=127.0.0.1;Port=$port;Database=$database;Username=postgres"
+added_pages=$data.huge-pages-added
+meminfo() { awk -v key="$1:" '$1 == key { print $2 }' /proc/meminfo; }
+
+# As root, raises vm.nr_hugepages so that the free huge pages hold this cluster's shared memory, and notes how
+# many it added, which `stop` gives back. Elsewhere, or when the kernel cannot find them, the server runs
+# in ordinary pages (huge_pages=try) and says so.
+reserve_huge_pages() {
+  [[ $profile == app ]] || return 0
+  local needed free total
+  needed=$(as_server "$bin/postgres" -D "$data" -C shared_memory_size_in_huge_pages "${tuning[@]}" 2>/dev/null || echo 0)
+  (( needed > 0 )) || return 0
+  free=$(meminfo HugePages_Free) total=$(meminfo HugePages_Total)
+  if (( free < needed )) && [[ $(id -u) -eq 0 ]]; then
+    sysctl -q -w vm.nr_hugepages=$((total + needed - free)) >/dev/null 2>&1 || true
+    echo $(( $(meminfo HugePages_Total) - total )) > "$added_pages"
+    free=$(meminfo HugePages_Free)
+  fi
+  (( free >= needed )) || log "only $free of the $needed huge pages shared memory needs are free: parallel queries run slower (docs/performance.md)"
+}
+
+release_huge_pages() {
+  [[ -f $added_pages ]] || return 0
+  local added total free
+  added=$(cat "$added_pages") total=$(meminfo HugePages_Total) free=$(meminfo HugePages_Free)
+  (( added > free )) && added=$free
+  sysctl -q -w vm.nr_hugepages=$((total - added)) >/dev/null 2>&1 || true
+  rm -f "$added_pages"
+}
 accepts() { "$bin/pg_isready" -q -h 127.0.0.1 -p "$port" -d postgres -U postgres; }
 running() { as_server "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; }
 
@@ -66,6 +98,7 @@ case $cmd in
     fi
     if ! running; then
       accepts && { log "port $port is taken by another server"; exit 1; }
+      reserve_huge_pages
       log "starting PostgreSQL $version on 127.0.0.1:$port"
       as_server "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -c unix_socket_directories='' ${tuning[*]}" start >/dev/null
@@ -81,6 +114,7 @@ case $cmd in
   stop)
     if running; then
       as_server "$bin/pg_ctl" -D "$data" -m fast -w stop >/dev/null
+      release_huge_pages
       log "stopped"
     fi
     ;;
