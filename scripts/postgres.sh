@@ -70,7 +70,7 @@ reserve_huge_pages() {
   free=$(meminfo HugePages_Free) total=$(meminfo HugePages_Total)
   if (( free < needed )) && [[ $(id -u) -eq 0 ]]; then
     sysctl -q -w vm.nr_hugepages=$((total + needed - free)) >/dev/null 2>&1 || true
-    echo $(( $(meminfo HugePages_Total) - total )) > "$added_pages"
+    echo $(( $(cat "$added_pages" 2>/dev/null || echo 0) + $(meminfo HugePages_Total) - total )) > "$added_pages"
     free=$(meminfo HugePages_Free)
   fi
   (( free >= needed )) || log "only $free of the $needed huge pages shared memory needs are free: parallel queries run slower (docs/performance.md)"
