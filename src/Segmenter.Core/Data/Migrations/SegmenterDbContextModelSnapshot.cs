@@ -308,87 +308,104 @@ namespace Segmenter.Core.Data.Migrations
                 {
                     b.Property<Guid>("TenantId")
                         .HasColumnType("uuid")
-                        .HasColumnName("tenant_id");
+                        .HasColumnName("tenant_id")
+                        .HasColumnOrder(0);
 
                     b.Property<Guid>("Id")
                         .HasColumnType("uuid")
-                        .HasColumnName("id");
+                        .HasColumnName("id")
+                        .HasColumnOrder(1);
 
                     b.Property<JsonDocument>("Attributes")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("jsonb")
                         .HasColumnName("attributes")
+                        .HasColumnOrder(4)
                         .HasDefaultValueSql("'{}'::jsonb");
 
                     b.Property<DateOnly?>("Birthday")
                         .HasColumnType("date")
-                        .HasColumnName("birthday");
+                        .HasColumnName("birthday")
+                        .HasColumnOrder(6);
 
                     b.Property<string>("City")
                         .HasColumnType("text")
-                        .HasColumnName("city");
+                        .HasColumnName("city")
+                        .HasColumnOrder(15);
 
                     b.Property<string>("Country")
                         .HasColumnType("text")
-                        .HasColumnName("country");
+                        .HasColumnName("country")
+                        .HasColumnOrder(8);
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
+                        .HasColumnOrder(2)
                         .HasDefaultValueSql("now()");
 
                     b.Property<string>("Email")
                         .IsRequired()
                         .HasColumnType("text")
-                        .HasColumnName("email");
+                        .HasColumnName("email")
+                        .HasColumnOrder(11);
 
                     b.Property<string>("EmailNormalized")
                         .IsRequired()
                         .ValueGeneratedOnAddOrUpdate()
                         .HasColumnType("text")
                         .HasColumnName("email_normalized")
+                        .HasColumnOrder(10)
                         .HasComputedColumnSql("lower(email)", true);
 
                     b.Property<string>("FirstName")
                         .HasColumnType("text")
-                        .HasColumnName("first_name");
+                        .HasColumnName("first_name")
+                        .HasColumnOrder(12);
 
                     b.Property<string>("LastName")
                         .HasColumnType("text")
-                        .HasColumnName("last_name");
+                        .HasColumnName("last_name")
+                        .HasColumnOrder(13);
 
                     b.Property<string>("Phone")
                         .HasColumnType("text")
-                        .HasColumnName("phone");
+                        .HasColumnName("phone")
+                        .HasColumnOrder(14);
 
                     b.Property<string>("Status")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("text")
                         .HasDefaultValue("subscribed")
-                        .HasColumnName("status");
+                        .HasColumnName("status")
+                        .HasColumnOrder(7);
 
                     b.Property<DateTimeOffset?>("SubscribedAt")
                         .HasColumnType("timestamp with time zone")
-                        .HasColumnName("subscribed_at");
+                        .HasColumnName("subscribed_at")
+                        .HasColumnOrder(5);
 
                     b.PrimitiveCollection<List<string>>("Tags")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
                         .HasColumnType("text[]")
                         .HasColumnName("tags")
+                        .HasColumnOrder(16)
                         .HasDefaultValueSql("'{}'::text[]");
 
                     b.Property<string>("TimeZone")
                         .HasColumnType("text")
-                        .HasColumnName("time_zone");
+                        .HasColumnName("time_zone")
+                        .HasColumnOrder(9);
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAdd()
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at")
+                        .HasColumnOrder(3)
                         .HasDefaultValueSql("now()");
 
                     b.HasKey("TenantId", "Id")
