@@ -29,8 +29,8 @@ else
   # where the kernel has them (reserve_huge_pages below): a parallel worker is a new process, which otherwise
   # maps every 4 KiB page of the buffers it reads anew, and a parallel scan of the million contacts then took
   # longer than one process alone (486 against 402 ms; 254 ms in huge pages). A parallel query runs as one
-  # process per core, the leader and a worker less than the cores: on two cores, three processes took turns
-  # and every template's count was 2 to 20% slower than with two.
+  # process per core, the leader and one worker fewer than the cores: on two cores, the default of two workers
+  # made three processes take turns, and every template's count was 2 to 20% slower than with one worker.
   workers=$(( $(nproc) > 2 ? $(nproc) - 1 : 1 ))
   tuning=(-c synchronous_commit=off -c max_connections=200 -c shared_buffers=4GB -c effective_cache_size=16GB
           -c random_page_cost=1.1 -c maintenance_work_mem=1GB -c max_wal_size=8GB -c checkpoint_timeout=30min
